@@ -1,0 +1,3 @@
+from outbreak.cli import main
+
+main()

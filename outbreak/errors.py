@@ -1,0 +1,111 @@
+"""The exception tree of outbreak.
+
+Every error the system raises on purpose derives from :class:`OutbreakError` and carries
+an HTTP ``status`` and a stable machine ``code``; the web layer maps them in one place
+(``outbreak.web.errors``) and the CLI prints ``Error: <message>``::
+
+    OutbreakError                      500  error
+    ├── NotFound                       404  not_found
+    ├── InvalidInput (ValueError)      422  invalid_input
+    │   └── InvalidTransition          422  invalid_transition
+    ├── Conflict                       409  conflict
+    ├── NotAuthenticated               401  not_authenticated
+    ├── PermissionDenied               403  permission_denied
+    │   └── PrivacyViolation           403  privacy_violation
+    ├── ConfigError                    500  config_error
+    └── Unavailable                    503  unavailable
+
+Messages say what went wrong, give the value, and say what to do.
+"""
+
+from __future__ import annotations
+
+
+class OutbreakError(Exception):
+    """Root of every deliberate outbreak error."""
+
+    status: int = 500
+    code: str = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(OutbreakError):
+    """A record that was asked for does not exist (or is outside the caller's view)."""
+
+    status = 404
+    code = "not_found"
+
+
+class InvalidInput(OutbreakError, ValueError):
+    """A value is malformed or breaks a domain rule; ``field`` names it."""
+
+    status = 422
+    code = "invalid_input"
+
+
+class InvalidTransition(InvalidInput):
+    """A lifecycle change that the rules forbid (e.g. releasing a deceased case)."""
+
+    code = "invalid_transition"
+
+
+class Conflict(OutbreakError):
+    """The request clashes with existing data (a duplicate, an active record)."""
+
+    status = 409
+    code = "conflict"
+
+
+class NotAuthenticated(OutbreakError):
+    """No valid credentials were presented."""
+
+    status = 401
+    code = "not_authenticated"
+
+
+class PermissionDenied(OutbreakError):
+    """The caller's role or jurisdiction does not allow the action."""
+
+    status = 403
+    code = "permission_denied"
+
+
+class PrivacyViolation(PermissionDenied):
+    """The action would expose personal data outside its allowlist."""
+
+    code = "privacy_violation"
+
+
+class ConfigError(OutbreakError):
+    """A setting is missing or invalid; the message names the key."""
+
+    code = "config_error"
+
+
+class Unavailable(OutbreakError):
+    """A dependency (database, file store) cannot be reached."""
+
+    status = 503
+    code = "unavailable"
+
+
+ALL_ERRORS: tuple[type[OutbreakError], ...] = (
+    OutbreakError,
+    NotFound,
+    InvalidInput,
+    InvalidTransition,
+    Conflict,
+    NotAuthenticated,
+    PermissionDenied,
+    PrivacyViolation,
+    ConfigError,
+    Unavailable,
+)
+
+
+class DataQualityWarning(UserWarning):
+    """Input was usable but suspicious (a correction, a gap, an outlier)."""

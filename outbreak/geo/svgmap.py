@@ -1,0 +1,105 @@
+"""Choropleth maps as inline SVG, drawn from district outlines (pure).
+
+The dashboard ships no map tiles and no JavaScript map library: outlines are
+projected here (equirectangular, x scaled by cos of the mean latitude, which is
+accurate to well under 1% across a city or Korea) and emitted as SVG paths.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from outbreak.geo.districts import District
+
+# Sequential palette (ColorBrewer "Reds", 6 classes) and the bin edges it colours.
+PALETTE = ("#fee5d9", "#fcbba1", "#fc9272", "#fb6a4a", "#de2d26", "#a50f15")
+EMPTY_COLOUR = "#f4f4f4"
+
+
+@dataclass(frozen=True)
+class MapShape:
+    """One district drawn on the map."""
+
+    code: str
+    name: str
+    path: str  # SVG path data
+    value: int
+    colour: str
+
+
+def _rings(geometry: dict[str, Any]) -> Iterable[Sequence[Sequence[float]]]:
+    polygons = (
+        geometry["coordinates"]
+        if geometry["type"] == "MultiPolygon"
+        else [geometry["coordinates"]]
+    )
+    for polygon in polygons:
+        yield from polygon
+
+
+def colour_bins(max_value: int) -> list[int]:
+    """Upper bin edges for the palette, rounded to whole numbers (at least 1 apart).
+
+    Examples
+    --------
+    >>> colour_bins(0)
+    []
+    >>> colour_bins(12)
+    [2, 4, 6, 8, 10, 12]
+    """
+    if max_value <= 0:
+        return []
+    step = max(1, math.ceil(max_value / len(PALETTE)))
+    return [step * (i + 1) for i in range(len(PALETTE))]
+
+
+def colour_for(value: int, bins: Sequence[int]) -> str:
+    """Palette colour of ``value`` given ``colour_bins``; zero is grey."""
+    if value <= 0 or not bins:
+        return EMPTY_COLOUR
+    for edge, colour in zip(bins, PALETTE, strict=True):
+        if value <= edge:
+            return colour
+    return PALETTE[-1]
+
+
+def draw_map(
+    districts: Sequence[District],
+    values: dict[str, int],
+    *,
+    lang: str = "ko",
+    width: int = 640,
+) -> tuple[list[MapShape], int, list[int]]:
+    """Project ``districts`` to SVG paths coloured by ``values`` (code → count).
+
+    Returns the shapes, the height that keeps the aspect ratio for ``width``, and
+    the colour bins (for the legend).
+    """
+    points = [pt for d in districts for ring in _rings(d.geometry) for pt in ring]
+    if not points:
+        return [], 0, []
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    kx = math.cos(math.radians((min(lats) + max(lats)) / 2))
+    span_x, span_y = (max(lons) - min(lons)) * kx, max(lats) - min(lats)
+    scale = (width - 20) / span_x
+    height = int(span_y * scale) + 20
+
+    def xy(pt: Sequence[float]) -> str:
+        x = 10 + (pt[0] - min(lons)) * kx * scale
+        y = 10 + (max(lats) - pt[1]) * scale
+        return f"{x:.1f},{y:.1f}"
+
+    bins = colour_bins(max(values.values(), default=0))
+    shapes = []
+    for d in districts:
+        path = "".join(
+            "M" + "L".join(xy(pt) for pt in ring) + "Z" for ring in _rings(d.geometry)
+        )
+        value = values.get(d.code, 0)
+        shapes.append(
+            MapShape(d.code, d.name(lang), path, value, colour_for(value, bins))
+        )
+    return shapes, height, bins

@@ -1,0 +1,29 @@
+"""Every table, imported so that ``Base.metadata`` is complete."""
+
+from outbreak.store.tables.audit import AuditRow
+from outbreak.store.tables.cases import (
+    CaseEventRow,
+    CaseRow,
+    ClusterCaseRow,
+    ClusterRow,
+    ContactRow,
+)
+from outbreak.store.tables.geo import DistrictRow
+from outbreak.store.tables.people import PERSONAL_COLUMNS, PersonRow
+from outbreak.store.tables.users import ApiKeyRow, UserRoleRow, UserRow, UserScopeRow
+
+__all__ = [
+    "PERSONAL_COLUMNS",
+    "ApiKeyRow",
+    "AuditRow",
+    "CaseEventRow",
+    "CaseRow",
+    "ClusterCaseRow",
+    "ClusterRow",
+    "ContactRow",
+    "DistrictRow",
+    "PersonRow",
+    "UserRoleRow",
+    "UserRow",
+    "UserScopeRow",
+]

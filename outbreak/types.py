@@ -1,0 +1,73 @@
+"""Shared value types: the vocabulary of docs/glossary.md as enums."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CaseState(StrEnum):
+    """Where a confirmed case is in its course."""
+
+    ISOLATED = "isolated"  # at home or in a residential treatment centre
+    IN_HOSPITAL = "in_hospital"
+    RELEASED = "released"  # released from isolation
+    DECEASED = "deceased"
+
+
+class InfectionSource(StrEnum):
+    """Where a case most probably acquired the infection."""
+
+    LOCAL = "local"
+    IMPORTED = "imported"
+    UNKNOWN = "unknown"
+
+
+class ExposureKind(StrEnum):
+    """How a contact was exposed to an index case."""
+
+    HOUSEHOLD = "household"
+    CO_LOCATION = "co_location"
+    VENUE_VISIT = "venue_visit"
+    INTERVIEW = "interview"
+
+
+class RiskLevel(StrEnum):
+    """Exposure risk of a contact, as rated by the investigator or engine."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class IdentifierKind(StrEnum):
+    """Kinds of raw identifier a person key can be derived from."""
+
+    NATIONAL_ID = "national_id"  # resident registration number (13 digits)
+    PHONE = "phone"  # mobile number
+    PASSPORT = "passport"  # for foreign nationals
+
+
+class ClusterKind(StrEnum):
+    """What kind of setting an outbreak cluster formed in."""
+
+    VENUE = "venue"
+    RELIGIOUS = "religious"
+    WORKPLACE = "workplace"
+    HEALTHCARE = "healthcare"
+    HOUSEHOLD = "household"
+    SCHOOL = "school"
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    """User roles; each grants the permissions listed in ``outbreak.auth.roles``."""
+
+    ADMIN = "admin"
+    INVESTIGATOR = "investigator"
+    DATA_APPROVER = "data_approver"
+    QUARANTINE_OFFICER = "quarantine_officer"
+    CLINIC_STAFF = "clinic_staff"
+    BED_COORDINATOR = "bed_coordinator"
+    PHARMACIST = "pharmacist"
+    COMMUNICATOR = "communicator"
+    ANALYST = "analyst"
