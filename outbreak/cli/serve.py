@@ -1,0 +1,72 @@
+"""Commands: serve, demo."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+import uvicorn
+
+from outbreak import store
+from outbreak.cli.context import CliState, console
+from outbreak.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from outbreak.errors import ConfigError
+from outbreak.geo import load_districts
+from outbreak.store.queries import geo as geo_queries
+from outbreak.store.queries import users as user_queries
+from outbreak.web import create_app
+
+pass_state = click.make_pass_decorator(CliState)
+
+
+def _serve(state: CliState, host: str | None, port: int | None) -> None:
+    settings = state.settings
+    app = create_app(settings, engine=state.engine)
+    host, port = host or settings.serve_host, port or settings.serve_port
+    console.print(f"Serving on http://{host}:{port}  (API docs: /docs)")
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+
+
+@click.command()
+@click.option("--host", help="Default: OUTBREAK_SERVE_HOST.")
+@click.option("--port", type=int, help="Default: OUTBREAK_SERVE_PORT.")
+@pass_state
+def serve(state: CliState, host: str | None, port: int | None) -> None:
+    """Serve the API and dashboard."""
+    store.check_database(state.engine)
+    if store.current_revision(state.engine) != store.head_revision(state.engine):
+        raise ConfigError("Database schema is not current: run `outbreak db upgrade`")
+    _serve(state, host, port)
+
+
+@click.command()
+@click.option("--serve/--no-serve", "then_serve", default=True, show_default=True)
+@click.option("--scale", default=0.2, show_default=True, help="Fraction of the wave.")
+@click.option("--host")
+@click.option("--port", type=int)
+@pass_state
+def demo(
+    state: CliState, then_serve: bool, scale: float, host: str | None, port: int | None
+) -> None:
+    """Set up the embedded database with demo data, then serve it."""
+    if state.settings.env == "prod":
+        raise ConfigError("Refusing to load demo data with OUTBREAK_ENV=prod")
+    with console.status("Migrating the database…"):
+        store.upgrade(state.engine)
+    with state.session() as session:
+        geo_queries.upsert_districts(session=session, districts=load_districts())
+        loaded = user_queries.get_user(session=session, username="admin") is not None
+    if loaded:
+        console.print("Demo data already loaded.")
+    else:
+        with console.status("Loading demo cases…"), state.session() as session:
+            summary = load_demo(session, state.keys, today=date.today(), scale=scale)
+        console.print(
+            f"Loaded {summary.cases} cases, {summary.contacts} contacts, "
+            f"{summary.clusters} clusters."
+        )
+    console.print(
+        f"Demo users: {', '.join(DEMO_USERS)} — password [bold]{DEMO_PASSWORD}[/bold]"
+    )
+    if then_serve:
+        _serve(state, host, port)

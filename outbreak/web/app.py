@@ -1,0 +1,96 @@
+"""The app factory: ``create_app(settings)`` builds the API and the dashboard."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+import swagger_ui_bundle
+from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from outbreak import __version__
+from outbreak.config import Settings
+from outbreak.privacy import Keys
+from outbreak.store import make_engine, make_sessionmaker
+from outbreak.web.dashboard import views
+from outbreak.web.errors import install_error_handlers
+from outbreak.web.routes import admin, cases
+
+log = logging.getLogger(__name__)
+# The dashboard loads nothing from elsewhere: a strict policy costs nothing.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+DOCS_CSP = "default-src 'self' 'unsafe-inline' data:"
+
+
+def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAPI:
+    """The outbreak web app for ``settings`` (an ``engine`` may be injected in tests)."""
+    app = FastAPI(
+        title="outbreak",
+        version=__version__,
+        description="Open-source Test-Trace-Treat epidemic response. Errors are "
+        "RFC 9457 problem+json; every access to personal data is audited.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    engine = engine or make_engine(settings.db_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    app.state.keys = Keys(
+        pseudonym_key=settings.pseudonym_key.get_secret_value(),
+        data_key=settings.data_key.get_secret_value(),
+    )
+    install_error_handlers(app)
+    app.include_router(admin.health_router)
+    app.include_router(admin.router)
+    app.include_router(cases.router)
+    app.include_router(views.router)
+    _install_docs(app)  # before /static: its mount would shadow /static/swagger
+    app.mount(
+        "/static",
+        StaticFiles(directory=Path(views.__file__).parent / "static"),
+        name="static",
+    )
+
+    @app.middleware("http")
+    async def _security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        headers = SECURITY_HEADERS
+        if request.url.path == "/docs":
+            headers = {**SECURITY_HEADERS, "Content-Security-Policy": DOCS_CSP}
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI served from the package (swagger-ui-bundle-v2): no CDN."""
+    app.mount(
+        "/static/swagger",
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="swagger",
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="outbreak API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
