@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from outbreak.errors import ConfigError
 
-PLACEHOLDER_SECRET = "changethis"
+PLACEHOLDER_SECRET = "changethis"  # noqa: S105 - refused outside dev
 SECRET_KEYS = ("secret_key", "pseudonym_key", "data_key")
 MIN_SECRET_LENGTH = 32
 

@@ -119,7 +119,7 @@ def load_demo(
         )
     admin = auth.principal_for(session, "admin")
     access = Access(session, admin, "demo data load", today=today)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - demo data, not cryptography
     codes, weights = zip(*SEOUL_POPULATION_K.items(), strict=True)
     clusters = [
         cases.create_cluster(access, name=n, kind=k, district_code=c)
@@ -133,13 +133,13 @@ def load_demo(
             serial += 1
             district = rng.choices(codes, weights)[0]
             cluster_pick = rng.random()
-            for cluster, (_, _, home, share) in zip(clusters, CLUSTERS, strict=True):
+            cluster = None
+            for candidate, (_, _, home, share) in zip(clusters, CLUSTERS, strict=True):
                 if cluster_pick < share:
+                    cluster = candidate
                     district = home if rng.random() < 0.5 else district
                     break
                 cluster_pick -= share
-            else:
-                cluster = None
             person = cases.register_person(
                 access,
                 keys,

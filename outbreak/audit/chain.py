@@ -85,8 +85,10 @@ def verify_chain(entries: Iterable[ChainedEntry]) -> list[ChainProblem]:
     >>> good = [ChainedEntry(1, t, f, GENESIS_HASH, h1)]
     >>> verify_chain(good)
     []
-    >>> forged = AuditFields("kim", "admin", "case.read", "case", "2", "review", "allowed")
-    >>> [str(p) for p in verify_chain([ChainedEntry(1, t, forged, GENESIS_HASH, h1)])]
+    >>> forged = AuditFields("kim", "admin", "case.read", "case", "2", "review",
+    ...                      "allowed")
+    >>> bad = [ChainedEntry(1, t, forged, GENESIS_HASH, h1)]
+    >>> [str(p) for p in verify_chain(bad)]
     ['entry 1: contents do not match its hash (edited)']
     """
     problems: list[ChainProblem] = []
@@ -103,8 +105,9 @@ def verify_chain(entries: Iterable[ChainedEntry]) -> list[ChainProblem]:
         if entry.prev_hash != expected_prev:
             problems.append(
                 ChainProblem(
-                    entry.seq, "link to the previous entry is broken (deleted or "
-                    "inserted entry before it)"
+                    entry.seq,
+                    "link to the previous entry is broken (deleted or "
+                    "inserted entry before it)",
                 )
             )
         if entry_hash(entry.seq, entry.at, entry.fields, entry.prev_hash) != entry.hash:

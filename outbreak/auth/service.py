@@ -26,7 +26,7 @@ def create_user(
     scopes: set[str],
     display_name: str = "",
 ) -> Principal:
-    """Create a user with ``roles`` over ``scopes`` (district-code prefixes or ``*``)."""
+    """Create a user with ``roles`` over ``scopes`` (district-code prefixes, ``*``)."""
     if not _USERNAME.match(username):
         raise InvalidInput(
             f"Invalid username {username!r}: use 2-64 lowercase letters, digits, "
@@ -74,7 +74,7 @@ def authenticate(session: Session, username: str, password: str) -> Principal:
 
 
 def create_api_key(session: Session, *, username: str, name: str) -> str:
-    """A new API key acting as ``username``; the key is shown once, only its hash kept."""
+    """A new API key acting as ``username``; shown once, only its hash is kept."""
     user = queries.get_user(session=session, username=username)
     if user is None:
         raise NotFound(f"No user {username!r}", field="username")

@@ -85,10 +85,20 @@ def link_case(access: Access, cluster_id: int, case_id: int) -> None:
 
 @dataclass(frozen=True)
 class ExposureWindow:
-    """When a contact was exposed: start and end, aware datetimes."""
+    """When a contact was exposed: start and end, aware datetimes (kept in UTC)."""
 
     start: datetime
     end: datetime
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value.tzinfo is None:
+                raise InvalidInput(
+                    f"exposure_{name} {value.isoformat()} has no UTC offset",
+                    field=f"exposure_{name}",
+                )
+            object.__setattr__(self, name, value.astimezone(UTC))
 
 
 def add_contact(
@@ -121,9 +131,7 @@ def add_contact(
         detail=f"contact of case {case.id}",
     )
     if person_key == case.person_key:
-        raise InvalidInput(
-            "A case cannot be its own contact", field="person_key"
-        )
+        raise InvalidInput("A case cannot be its own contact", field="person_key")
     check_exposure_window(window.start, window.end, now=datetime.now(UTC))
     duplicate = queries.find_contact(
         session=access.session,

@@ -75,7 +75,9 @@ def districts_list(state: CliState, level: str | None, parent: str | None) -> No
     """List district codes and names."""
     table = Table("code", "name (ko)", "name (en)", "level")
     with state.session() as session:
-        rows = geo_queries.list_districts(session=session, level=level, parent_code=parent)
+        rows = geo_queries.list_districts(
+            session=session, level=level, parent_code=parent
+        )
         for row in rows:
             table.add_row(row.code, row.name_ko, row.name_en, row.level)
     console.print(table)
@@ -89,25 +91,39 @@ def users() -> None:
 @users.command("create")
 @click.argument("username")
 @click.option(
-    "--role", "roles", multiple=True, required=True,
-    type=click.Choice([r.value for r in Role]), help="Repeat for several roles.",
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several roles.",
 )
 @click.option(
-    "--scope", "scopes", multiple=True, required=True,
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
     help="District-code prefix ('11', '11230') or '*'; repeat for several.",
 )
 @click.option("--display-name", default="")
 @click.password_option(envvar="OUTBREAK_NEW_PASSWORD")
 @pass_state
 def users_create(
-    state: CliState, username: str, roles: tuple[str, ...], scopes: tuple[str, ...],
-    display_name: str, password: str,
+    state: CliState,
+    username: str,
+    roles: tuple[str, ...],
+    scopes: tuple[str, ...],
+    display_name: str,
+    password: str,
 ) -> None:
     """Create USERNAME with roles and district scopes."""
     with state.session() as session:
         principal = auth.create_user(
-            session, username=username, password=password,
-            roles={Role(r) for r in roles}, scopes=set(scopes),
+            session,
+            username=username,
+            password=password,
+            roles={Role(r) for r in roles},
+            scopes=set(scopes),
             display_name=display_name,
         )
     console.print(
@@ -124,9 +140,13 @@ def users_list(state: CliState) -> None:
     with state.session() as session:
         rows, _ = user_queries.list_users(session=session, limit=10_000, offset=0)
         for row in rows:
-            roles, scopes = user_queries.roles_and_scopes(session=session, user_id=row.id)
+            roles, scopes = user_queries.roles_and_scopes(
+                session=session, user_id=row.id
+            )
             table.add_row(
-                row.username, ", ".join(sorted(roles)), ", ".join(sorted(scopes)),
+                row.username,
+                ", ".join(sorted(roles)),
+                ", ".join(sorted(scopes)),
                 "yes" if row.is_active else "no",
             )
     console.print(table)
@@ -164,8 +184,12 @@ def audit_verify(state: CliState, expect_head: str | None) -> None:
     if problems:
         for problem in problems:
             err_console.print(f"[red]✗[/red] {problem}")
-        raise click.ClickException(f"audit log is NOT intact ({len(problems)} problems)")
-    console.print(f"[green]✓[/green] {report.count} entries intact; head {report.head_hash}")
+        raise click.ClickException(
+            f"audit log is NOT intact ({len(problems)} problems)"
+        )
+    console.print(
+        f"[green]✓[/green] {report.count} entries intact; head {report.head_hash}"
+    )
 
 
 @audit.command("tail")
@@ -178,8 +202,13 @@ def audit_tail(state: CliState, count: int) -> None:
         rows, _ = audit_queries.list_entries(session=session, limit=count, offset=0)
     for r in reversed(rows):
         table.add_row(
-            str(r.seq), r.at.isoformat(timespec="seconds"), r.actor, r.action,
-            f"{r.subject_type}:{r.subject_id}", r.purpose, r.outcome,
+            str(r.seq),
+            r.at.isoformat(timespec="seconds"),
+            r.actor,
+            r.action,
+            f"{r.subject_type}:{r.subject_id}",
+            r.purpose,
+            r.outcome,
         )
     console.print(table)
 

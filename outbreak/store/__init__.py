@@ -1,6 +1,11 @@
 """The operational database: SQLAlchemy 2 tables, queries and Alembic migrations."""
 
-from outbreak.store.db import check_database, make_engine, make_sessionmaker, session_scope
+from outbreak.store.db import (
+    check_database,
+    make_engine,
+    make_sessionmaker,
+    session_scope,
+)
 from outbreak.store.migrate import current_revision, downgrade, head_revision, upgrade
 
 __all__ = [

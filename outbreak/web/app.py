@@ -33,7 +33,7 @@ DOCS_CSP = "default-src 'self' 'unsafe-inline' data:"
 
 
 def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAPI:
-    """The outbreak web app for ``settings`` (an ``engine`` may be injected in tests)."""
+    """The outbreak web app for ``settings`` (tests may inject an ``engine``)."""
     app = FastAPI(
         title="outbreak",
         version=__version__,

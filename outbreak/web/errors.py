@@ -44,19 +44,25 @@ def problem(
     if errors:
         body["errors"] = errors
         body["field"] = errors[0]["field"]
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     # ("body", "confirmed_on") -> "confirmed_on"; ("query", "limit") -> "limit"
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    parts = [
+        str(p) for p in loc if p not in ("body", "query", "path", "header", "form")
+    ]
     return ".".join(parts) or "body"
 
 
 async def _outbreak_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OutbreakError)
     errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    headers = (
+        {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    )
     if exc.status >= 500:
         log.error("%s at %s: %s", exc.code, request.url.path, exc.message)
     return problem(
@@ -81,7 +87,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     detail = f"Invalid value for {first['field']}: {first['message']}"
     if "value" in first:
         detail += f" (got {first['value']!r})"
-    return problem(request, status=422, code="invalid_input", detail=detail, errors=errors)
+    return problem(
+        request, status=422, code="invalid_input", detail=detail, errors=errors
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -21,7 +21,9 @@ from outbreak.store.tables import (
 from outbreak.types import CaseState
 
 
-def in_scopes(column: sa.ColumnElement[str], scopes: Iterable[str]) -> sa.ColumnElement[bool]:
+def in_scopes(
+    column: sa.orm.InstrumentedAttribute[str], scopes: Iterable[str]
+) -> sa.ColumnElement[bool]:
     """SQL condition: a district-code column lies in one of ``scopes``."""
     scopes = list(scopes)
     if NATIONAL_SCOPE in scopes:
@@ -88,7 +90,7 @@ def active_cases_by_district(*, session: Session) -> dict[str, int]:
         .where(CaseRow.state.in_(ACTIVE_STATES))
         .group_by(CaseRow.district_code)
     ).all()
-    return {code: count for code, count in rows}
+    return {str(code): int(count) for code, count in rows}
 
 
 def cases_by_state(*, session: Session, scopes: Iterable[str]) -> dict[str, int]:
@@ -143,7 +145,9 @@ def contacts_of(
     query = sa.select(ContactRow).where(ContactRow.index_case_id == index_case_id)
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = session.scalars(
-        query.order_by(ContactRow.exposure_start, ContactRow.id).limit(limit).offset(offset)
+        query.order_by(ContactRow.exposure_start, ContactRow.id)
+        .limit(limit)
+        .offset(offset)
     ).all()
     return list(rows), total or 0
 

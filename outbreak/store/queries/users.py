@@ -56,7 +56,9 @@ def add_user(
     return user
 
 
-def list_users(*, session: Session, limit: int, offset: int) -> tuple[list[UserRow], int]:
+def list_users(
+    *, session: Session, limit: int, offset: int
+) -> tuple[list[UserRow], int]:
     """A page of users by username, with the total."""
     total = session.scalar(sa.select(sa.func.count()).select_from(UserRow)) or 0
     rows = session.scalars(

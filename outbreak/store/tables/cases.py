@@ -8,7 +8,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outbreak.store.base import Base, Timestamps, UTCDateTime, enum_column, utcnow
-from outbreak.types import CaseState, ClusterKind, ExposureKind, InfectionSource, RiskLevel
+from outbreak.types import (
+    CaseState,
+    ClusterKind,
+    ExposureKind,
+    InfectionSource,
+    RiskLevel,
+)
 
 
 class CaseRow(Timestamps, Base):
@@ -27,7 +33,9 @@ class CaseRow(Timestamps, Base):
     source: Mapped[InfectionSource] = mapped_column(
         enum_column(InfectionSource, "source")
     )
-    state: Mapped[CaseState] = mapped_column(enum_column(CaseState, "state"), index=True)
+    state: Mapped[CaseState] = mapped_column(
+        enum_column(CaseState, "state"), index=True
+    )
     state_on: Mapped[date] = mapped_column(sa.Date)
 
 

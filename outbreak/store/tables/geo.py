@@ -22,6 +22,4 @@ class DistrictRow(Base):
     )
     geometry: Mapped[str] = mapped_column(sa.Text)  # GeoJSON geometry, WGS84
 
-    __table_args__ = (
-        sa.CheckConstraint("level IN ('sido', 'sigungu')", name="level"),
-    )
+    __table_args__ = (sa.CheckConstraint("level IN ('sido', 'sigungu')", name="level"),)

@@ -35,7 +35,9 @@ from outbreak.web.schemas.common import Page
 router = APIRouter(prefix="/api/v1")
 
 
-def login(session: SessionDep, settings: SettingsDep, username: str, password: str) -> str:
+def login(
+    session: SessionDep, settings: SettingsDep, username: str, password: str
+) -> str:
     """Check credentials, audit the attempt, and issue a token."""
     try:
         principal = auth.authenticate(session, username, password)
@@ -43,15 +45,23 @@ def login(session: SessionDep, settings: SettingsDep, username: str, password: s
         session.rollback()
         audit_queries.append_entry(
             session=session,
-            fields=AuditFields(username, "-", "auth.login", "user", username, "login",
-                               "denied"),
+            fields=AuditFields(
+                username, "-", "auth.login", "user", username, "login", "denied"
+            ),
         )
         session.commit()
         raise
     audit_queries.append_entry(
         session=session,
-        fields=AuditFields(username, principal.role_label, "auth.login", "user",
-                           username, "login", "allowed"),
+        fields=AuditFields(
+            username,
+            principal.role_label,
+            "auth.login",
+            "user",
+            username,
+            "login",
+            "allowed",
+        ),
     )
     return auth.issue_token(
         username,
@@ -91,7 +101,9 @@ def me(principal: PrincipalDep) -> object:
 
 
 @router.post(
-    "/users", status_code=status.HTTP_201_CREATED, response_model=UserPublic,
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
     tags=["users"],
 )
 def create_user(body: UserCreate, access: AccessDep) -> object:
@@ -125,7 +137,9 @@ def list_users(session: SessionDep, principal: PrincipalDep, page: PageDep) -> o
 def create_api_key(username: str, body: ApiKeyCreate, access: AccessDep) -> object:
     """Issue an API key acting as ``username`` (admin). The key is shown once."""
     access.check(
-        Permission.USER_MANAGE, subject_type="user", subject_id=username,
+        Permission.USER_MANAGE,
+        subject_type="user",
+        subject_id=username,
         detail=f"api key {body.name!r}",
     )
     key = auth.create_api_key(access.session, username=username, name=body.name)
@@ -179,7 +193,9 @@ def list_districts(
     parent_code: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
 ) -> object:
     """Provinces and municipalities with their official codes."""
-    return geo_queries.list_districts(session=session, level=level, parent_code=parent_code)
+    return geo_queries.list_districts(
+        session=session, level=level, parent_code=parent_code
+    )
 
 
 @router.get("/districts/{code}", response_model=DistrictPublic, tags=["districts"])
@@ -193,7 +209,9 @@ def get_district(code: str, session: SessionDep, _principal: PrincipalDep) -> ob
     return row
 
 
-@router.get("/stats/active-cases", response_model=list[DistrictCount], tags=["districts"])
+@router.get(
+    "/stats/active-cases", response_model=list[DistrictCount], tags=["districts"]
+)
 def active_cases(
     session: SessionDep,
     principal: PrincipalDep,
@@ -205,8 +223,12 @@ def active_cases(
         session=session, level="sigungu", parent_code=parent_code
     )
     return [
-        DistrictCount(code=r.code, name_ko=r.name_ko, name_en=r.name_en,
-                      active_cases=counts.get(r.code, 0))
+        DistrictCount(
+            code=r.code,
+            name_ko=r.name_ko,
+            name_en=r.name_en,
+            active_cases=counts.get(r.code, 0),
+        )
         for r in rows
     ]
 
@@ -225,4 +247,3 @@ def health(request: Request) -> object:
         schema_revision=current_revision(engine),
         version=__version__,
     )
-

@@ -14,7 +14,7 @@ class Token(Public):
     """An OAuth2 bearer token."""
 
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - OAuth2 token type, not a secret
     expires_in: int = Field(description="Seconds until the token expires.")
 
 

@@ -59,7 +59,9 @@ class CaseCreate(Strict):
     district_code: DistrictCode = Field(description="District managing the case.")
     confirmed_on: date = Field(description="Date the positive result confirmed it.")
     sample_on: date = Field(description="Date the sample was taken.")
-    onset_on: date | None = Field(None, description="Symptom onset; none if asymptomatic.")
+    onset_on: date | None = Field(
+        None, description="Symptom onset; none if asymptomatic."
+    )
     source: InfectionSource = InfectionSource.UNKNOWN
 
 

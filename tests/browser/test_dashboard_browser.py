@@ -1,0 +1,117 @@
+"""A real Chromium against a real server: log in, switch language, see the map."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from outbreak.demo import DEMO_PASSWORD, load_demo
+from outbreak.privacy import Keys
+from outbreak.store import make_engine, make_sessionmaker, session_scope
+from outbreak.testing import TemplateDatabases, test_settings
+from outbreak.web import create_app
+
+CHROMIUM = os.environ.get("OUTBREAK_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    workdir = tmp_path_factory.mktemp("browser")
+    settings = test_settings(workdir)
+    dbs = TemplateDatabases(workdir)
+    engine = make_engine(dbs.sqlite_url())
+    keys = Keys(pseudonym_key="p" * 32, data_key="d" * 32)
+    with session_scope(make_sessionmaker(engine)) as session:
+        load_demo(session, keys, today=date.today(), scale=0.05)
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(settings, engine=engine), port=port, log_level="warning"
+    )
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is required in CI but {CHROMIUM} is missing")
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def test_login_switch_language_and_see_the_map(
+    server: str, browser: object, tmp_path: Path
+) -> None:
+    page = browser.new_page(locale="ko-KR")  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+    page.goto(f"{server}/")
+    assert page.url.startswith(f"{server}/login")
+    assert page.locator("h1").inner_text() == "로그인"
+    page.fill("input[name=username]", "seoul")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#district-map")
+    assert page.locator("html").get_attribute("lang") == "ko"
+    assert "지역별 격리 중 확진자" in page.locator(".map h2").inner_text()
+    districts = page.locator("#district-map path.district")
+    assert districts.count() == 25
+    box = page.locator("#district-map").bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 200
+    coloured = [
+        districts.nth(i).get_attribute("fill") for i in range(districts.count())
+    ]
+    assert len(set(coloured)) > 2, "the map should be coloured by active cases"
+
+    page.click("#lang-en")
+    page.wait_for_selector("#district-map")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Active cases by district" in page.locator(".map h2").inner_text()
+    assert "Gangnam-gu" in page.locator("#district-map").inner_html()
+
+    page.click("nav >> text=Cases")
+    page.wait_for_selector("#case-table")
+    assert page.locator("#case-table tbody tr").count() > 5
+    page.screenshot(path=str(tmp_path / "cases.png"))
+    assert errors == []
