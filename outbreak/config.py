@@ -154,3 +154,27 @@ def load_settings(**overrides: Any) -> Settings:
 def get_settings() -> Settings:
     """Settings from the environment, built once per process."""
     return load_settings()
+
+
+def settings_markdown() -> str:
+    """The reference table of every setting, for docs/settings.md."""
+    lines = [
+        "# Settings",
+        "",
+        "Generated from `outbreak.config.Settings` by `scripts/gen-docs`; a test",
+        "fails when this file and the code disagree. Set each as an environment",
+        "variable or in a `.env` file in the working directory.",
+        "",
+        "| variable | default | description |",
+        "|---|---|---|",
+    ]
+    for name, info in Settings.model_fields.items():
+        default = info.default
+        if isinstance(default, SecretStr):
+            shown = f"`{PLACEHOLDER_SECRET}` (dev only)"
+        elif default is None:
+            shown = "—"
+        else:
+            shown = f"`{default}`"
+        lines.append(f"| `OUTBREAK_{name.upper()}` | {shown} | {info.description} |")
+    return "\n".join(lines) + "\n"

@@ -109,3 +109,29 @@ ALL_ERRORS: tuple[type[OutbreakError], ...] = (
 
 class DataQualityWarning(UserWarning):
     """Input was usable but suspicious (a correction, a gap, an outlier)."""
+
+
+def errors_markdown() -> str:
+    """The reference table of every error code, for docs/errors.md."""
+    lines = [
+        "# Error codes",
+        "",
+        "Generated from `outbreak.errors` by `scripts/gen-docs`. The API answers",
+        "every error as RFC 9457 `application/problem+json` with `type`",
+        "(`urn:outbreak:error:<code>`), `title`, `status`, `detail`, `instance` and",
+        "`code`; input errors add `field` and `errors[]` (`field`, `message`,",
+        "`value`). The CLI prints `Error: <detail>` and exits 1.",
+        "",
+        "| code | status | meaning |",
+        "|---|---|---|",
+    ]
+    for cls in ALL_ERRORS:
+        doc = (cls.__doc__ or "").strip().splitlines()[0]
+        lines.append(f"| `{cls.code}` | {cls.status} | {doc} |")
+    extra = [
+        ("internal_error", 500, "An unexpected failure; details go to the server log."),
+        ("method_not_allowed", 405, "The path exists but not with this HTTP method."),
+        ("http_error", 400, "Another HTTP-level error (malformed request)."),
+    ]
+    lines += [f"| `{code}` | {status} | {text} |" for code, status, text in extra]
+    return "\n".join(lines) + "\n"

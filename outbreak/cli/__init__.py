@@ -39,6 +39,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     """outbreak: open-source Test-Trace-Treat epidemic response."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
     ctx.obj = CliState(debug=debug)
+    ctx.call_on_close(ctx.obj.close)
 
 
 for command in (db, districts, users, audit, retention, settings_cmd, serve, demo):

@@ -48,6 +48,12 @@ class CliState:
             data_key=self.settings.data_key.get_secret_value(),
         )
 
+    def close(self) -> None:
+        """Release the database connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A committed-on-success database session."""

@@ -1,0 +1,177 @@
+"""The CLI end to end on a real SQLite file (and PostgreSQL for db upgrade)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner, Result
+
+from outbreak.cli import main
+from outbreak.testing import TemplateDatabases
+
+SECRETS = {
+    "OUTBREAK_ENV": "test",
+    "OUTBREAK_SECRET_KEY": "s" * 40,
+    "OUTBREAK_PSEUDONYM_KEY": "p" * 40,
+    "OUTBREAK_DATA_KEY": "d" * 40,
+}
+
+
+@pytest.fixture
+def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = {**SECRETS, "OUTBREAK_DATA_DIR": str(tmp_path)}
+
+    def invoke(*args: str, input: str | None = None, **extra: str) -> Result:
+        return CliRunner().invoke(main, list(args), env={**env, **extra}, input=input)
+
+    return invoke
+
+
+def test_db_upgrade_on_both_backends(
+    backend: str,
+    databases: TemplateDatabases,
+    run,  # type: ignore[no-untyped-def]
+) -> None:
+    url = databases.url(backend, empty=True)
+    result = run("db", "upgrade", OUTBREAK_DATABASE_URL=url)
+    assert result.exit_code == 0, result.output
+    assert "revision 0001" in result.output
+    current = run("db", "current", OUTBREAK_DATABASE_URL=url)
+    assert "current: 0001  head: 0001" in current.output
+    databases.drop(url)
+
+
+def test_setup_users_and_audit(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("db", "upgrade").exit_code == 0
+    loaded = run("districts", "load")
+    assert "268 districts loaded (268 new)" in loaded.output
+    assert "(0 new)" in run("districts", "load").output  # idempotent
+    listed = run("districts", "list", "--parent", "11")
+    assert "Gangnam-gu" in listed.output and "Busan" not in listed.output
+    created = run(
+        "users",
+        "create",
+        "kim",
+        "--role",
+        "investigator",
+        "--scope",
+        "11230",
+        OUTBREAK_NEW_PASSWORD="long enough password",
+    )
+    assert created.exit_code == 0, created.output
+    assert "Created kim (investigator) over 11230" in created.output
+    assert "kim" in run("users", "list").output
+    key = run("users", "api-key", "kim", "--name", "bot").output.strip()
+    assert key.startswith("obk_")
+    verified = run("audit", "verify")
+    assert verified.exit_code == 0 and "0 entries intact" in verified.output
+
+
+def test_audit_verify_detects_tampering(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from outbreak.audit import AuditFields
+    from outbreak.store import make_engine, make_sessionmaker, session_scope
+    from outbreak.store.queries.audit import append_entry
+
+    run("db", "upgrade")
+    engine = make_engine(f"sqlite:///{tmp_path / 'outbreak.db'}")
+    with session_scope(make_sessionmaker(engine)) as session:
+        for i in range(5):
+            append_entry(
+                session=session,
+                fields=AuditFields(
+                    "kim",
+                    "investigator",
+                    "case.read",
+                    "case",
+                    str(i),
+                    "tracing",
+                    "allowed",
+                ),
+            )
+    ok = run("audit", "verify")
+    assert ok.exit_code == 0 and "5 entries intact" in ok.output
+    head = ok.output.split("head ")[1].split()[0]
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TRIGGER audit_log_no_update"))
+        conn.execute(sa.text("UPDATE audit_log SET purpose='curiosity' WHERE seq=3"))
+    bad = run("audit", "verify", "--expect-head", head)
+    assert bad.exit_code == 1
+    assert "entry 3: contents do not match its hash (edited)" in bad.output
+    assert bad.output.rstrip().endswith("Error: audit log is NOT intact (1 problems)")
+    engine.dispose()
+
+
+def test_errors_are_clean_unless_debug(run) -> None:  # type: ignore[no-untyped-def]
+    run("db", "upgrade")
+    bad = run(
+        "users",
+        "create",
+        "x",
+        "--role",
+        "admin",
+        "--scope",
+        "seoul",
+        OUTBREAK_NEW_PASSWORD="long enough password",
+    )
+    assert bad.exit_code == 1
+    assert "Error: Invalid username 'x'" in bad.output
+    assert "Traceback" not in bad.output
+    debug = run(
+        "--debug",
+        "users",
+        "create",
+        "x",
+        "--role",
+        "admin",
+        "--scope",
+        "*",
+        OUTBREAK_NEW_PASSWORD="long enough password",
+    )
+    assert debug.exit_code == 1 and debug.exception is not None
+
+
+def test_bad_setting_is_named(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("db", "current", OUTBREAK_TOKEN_LIFETIME_MIN="forever")
+    assert result.exit_code == 1
+    assert "Error: Invalid setting OUTBREAK_TOKEN_LIFETIME_MIN" in result.output
+    placeholder = run(
+        "db", "current", OUTBREAK_ENV="prod", OUTBREAK_SECRET_KEY="changethis"
+    )
+    assert "OUTBREAK_SECRET_KEY" in placeholder.output and placeholder.exit_code == 1
+
+
+def test_usage_errors_exit_2(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("users", "create", "kim").exit_code == 2
+    assert run("no-such-command").exit_code == 2
+
+
+def test_serve_refuses_an_unmigrated_database(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("serve")
+    assert result.exit_code == 1 and "outbreak db upgrade" in result.output
+
+
+def test_settings_hide_secrets(run) -> None:  # type: ignore[no-untyped-def]
+    out = run("settings").output
+    assert "OUTBREAK_SECRET_KEY" in out and "ssss" not in out
+
+
+def test_demo_loads_once_without_serving(run) -> None:  # type: ignore[no-untyped-def]
+    first = run("demo", "--no-serve", "--scale", "0.02")
+    assert first.exit_code == 0, first.output
+    assert "Loaded" in first.output and "outbreak-demo" in first.output
+    again = run("demo", "--no-serve")
+    assert "already loaded" in again.output
+    assert "entries intact" in run("audit", "verify").output
+    refused = run("demo", "--no-serve", OUTBREAK_ENV="prod")
+    assert refused.exit_code == 1 and "prod" in refused.output
+
+
+def test_retention_sweep(run) -> None:  # type: ignore[no-untyped-def]
+    run("demo", "--no-serve", "--scale", "0.02")
+    kept = run("retention", "sweep")
+    assert kept.exit_code == 0 and "0 people purged" in kept.output
+    later = run("retention", "sweep", "--today", "2099-01-01")
+    assert later.exit_code == 0
+    assert int(later.output.split()[0]) > 0
