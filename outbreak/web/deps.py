@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
@@ -99,3 +99,8 @@ class PageParams:
 
 
 PageDep = Annotated[PageParams, Depends()]
+
+
+def page_of(rows: Sequence[object], count: int, page: PageParams) -> dict[str, object]:
+    """The body of a list response; its ``response_model`` allowlists the rows."""
+    return {"data": rows, "count": count, "limit": page.limit, "offset": page.offset}

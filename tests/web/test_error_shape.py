@@ -74,3 +74,9 @@ def test_handlers_install_on_a_bare_app() -> None:
         raise OutbreakError("root")
 
     assert_problem(TestClient(app).get("/x"), 500, "error")
+
+
+def test_missing_field_has_no_value(app: FastAPI) -> None:
+    body = assert_problem(TestClient(app).get("/_query"), 422, "invalid_input", "limit")
+    assert body["detail"] == "Invalid value for limit: Field required"
+    assert "value" not in body["errors"][0]

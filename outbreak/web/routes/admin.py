@@ -17,7 +17,14 @@ from outbreak.store import check_database, current_revision
 from outbreak.store.queries import audit as audit_queries
 from outbreak.store.queries import geo as geo_queries
 from outbreak.store.queries import users as user_queries
-from outbreak.web.deps import AccessDep, PageDep, PrincipalDep, SessionDep, SettingsDep
+from outbreak.web.deps import (
+    AccessDep,
+    PageDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    page_of,
+)
 from outbreak.web.schemas.admin import (
     ApiKeyCreate,
     ApiKeyIssued,
@@ -120,12 +127,8 @@ def list_users(session: SessionDep, principal: PrincipalDep, page: PageDep) -> o
     rows, count = user_queries.list_users(
         session=session, limit=page.limit, offset=page.offset
     )
-    return Page[UserPublic](
-        data=[_user_public(session, row.username) for row in rows],
-        count=count,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    users = [_user_public(session, row.username) for row in rows]
+    return page_of(users, count, page)
 
 
 @router.post(
@@ -164,12 +167,7 @@ def list_audit(
         limit=page.limit,
         offset=page.offset,
     )
-    return Page[AuditEntryPublic](
-        data=[AuditEntryPublic.model_validate(r) for r in rows],
-        count=count,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of(rows, count, page)
 
 
 @router.get("/audit/verify", response_model=AuditVerifyPublic, tags=["audit"])

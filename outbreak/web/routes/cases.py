@@ -12,7 +12,7 @@ from outbreak.cases import links
 from outbreak.cases import service as case_service
 from outbreak.cases.links import ExposureWindow
 from outbreak.types import CaseState
-from outbreak.web.deps import AccessDep, KeysDep, PageDep, SettingsDep
+from outbreak.web.deps import AccessDep, KeysDep, PageDep, SettingsDep, page_of
 from outbreak.web.schemas.cases import (
     CaseCreate,
     CaseEventPublic,
@@ -72,12 +72,7 @@ def list_cases(
         confirmed_from=confirmed_from,
         confirmed_to=confirmed_to,
     )
-    return Page[CasePublic](
-        data=[CasePublic.model_validate(r) for r in rows],
-        count=count,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of(rows, count, page)
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic)
@@ -130,12 +125,7 @@ def list_contacts(case_id: int, access: AccessDep, page: PageDep) -> object:
     rows, count = links.list_contacts(
         access, case_id, limit=page.limit, offset=page.offset
     )
-    return Page[ContactPublic](
-        data=[ContactPublic.model_validate(r) for r in rows],
-        count=count,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_of(rows, count, page)
 
 
 @router.post(
@@ -154,9 +144,7 @@ def list_clusters(access: AccessDep, page: PageDep) -> object:
         ClusterPublic.model_validate(row).model_copy(update={"size": size})
         for row, size in rows
     ]
-    return Page[ClusterPublic](
-        data=data, count=count, limit=page.limit, offset=page.offset
-    )
+    return page_of(data, count, page)
 
 
 @router.get("/clusters/{cluster_id}", response_model=ClusterPublic)
