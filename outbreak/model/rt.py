@@ -400,16 +400,35 @@ class RtEstimator:
             shape[:, te <= m] = np.nan  # EpiEstim also masks by the sampled mean
             shapes.append(shape)
             scales.append(scale)
-        a, b = np.stack(shapes), np.stack(scales)  # (samples, regions, windows)
-        means = a * b
-        mean = np.nanmean(means, axis=0)
-        second = np.nanmean(a * b**2 + means**2, axis=0)
-        std = np.sqrt(np.maximum(second - mean**2, 0.0))
-        quant = {
-            name: _mixture_quantile(a, b, q)
-            for name, q in zip(QUANTILE_NAMES, QUANTILES, strict=True)
-        }
-        return mean, std, quant
+        return mixture_summary(np.stack(shapes), np.stack(scales))
+
+    def posterior(self, incidence: Incidence) -> tuple[Floats, Floats]:
+        """Gamma posterior (shape, scale) per region and window, for a fixed SI."""
+        if self.si.kind == "uncertain":
+            raise InvalidInput("posterior() needs a parametric or distribution SI")
+        a_prior = (self.mean_prior / self.std_prior) ** 2
+        b_prior = self.std_prior**2 / self.mean_prior
+        ts, te = _windows(incidence.n_days, self.window, self.t_start, self.t_end)
+        local_sum = _window_sums(incidence.local, ts, te)
+        w = self.si.weights_for(incidence.n_days)
+        return self._posterior(incidence, w, ts, te, local_sum, a_prior, b_prior)
+
+
+def mixture_summary(a: Floats, b: Floats) -> tuple[Floats, Floats, dict[str, Floats]]:
+    """Mean, sd and quantiles of equal-weight gamma mixtures over axis 0.
+
+    ``a`` and ``b`` are shapes and scales of shape (components, regions, windows);
+    NaN components are left out, as EpiEstim's ``na.rm``.
+    """
+    means = a * b
+    mean = np.nanmean(means, axis=0)
+    second = np.nanmean(a * b**2 + means**2, axis=0)
+    std = np.sqrt(np.maximum(second - mean**2, 0.0))
+    quant = {
+        name: _mixture_quantile(a, b, q)
+        for name, q in zip(QUANTILE_NAMES, QUANTILES, strict=True)
+    }
+    return mean, std, quant
 
 
 def gamma_quantiles(shape: Floats, qs: tuple[float, ...]) -> list[Floats]:
