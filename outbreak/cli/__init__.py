@@ -14,6 +14,7 @@ import click
 from outbreak import __version__
 from outbreak.cli.admin import audit, db, districts, retention, settings_cmd, users
 from outbreak.cli.context import CliState
+from outbreak.cli.model import model
 from outbreak.cli.serve import demo, serve
 from outbreak.errors import OutbreakError
 
@@ -42,7 +43,17 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-for command in (db, districts, users, audit, retention, settings_cmd, serve, demo):
+for command in (
+    db,
+    districts,
+    users,
+    audit,
+    retention,
+    settings_cmd,
+    serve,
+    demo,
+    model,
+):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -35,6 +35,7 @@ class Incidence:
     local: Counts
     imported: Counts
     notes: tuple[str, ...] = field(default=())
+    has_dates: bool = True  # False: days are only numbered (dates start 1970-01-01)
 
     def __post_init__(self) -> None:
         shape = (len(self.regions), len(self.dates))
@@ -96,7 +97,8 @@ class Incidence:
                 imp[:, 0] += local[:, 0]
                 local[:, 0] = 0
         days = _days(len(local[0]), start=start, dates=dates)
-        return cls(days, tuple(regions), local, imp)
+        dated = start is not None or dates is not None
+        return cls(days, tuple(regions), local, imp, has_dates=dated)
 
     @classmethod
     def from_cumulative(
@@ -181,7 +183,9 @@ class Incidence:
         for note in notes:
             warnings.warn(f"{region}: {note}", DataQualityWarning, stacklevel=2)
         inc = cls.from_counts(daily, dates=[str(d) for d in full], regions=(region,))
-        return Incidence(inc.dates, inc.regions, inc.local, inc.imported, tuple(notes))
+        return Incidence(
+            inc.dates, inc.regions, inc.local, inc.imported, tuple(notes), True
+        )
 
     @classmethod
     def from_events(

@@ -139,7 +139,11 @@ class Nowcaster:
         imported = np.broadcast_to(inc.imported, now.samples.shape).copy()
         local = np.maximum(now.samples - imported, 0)
         draws = Incidence(
-            inc.dates, tuple(str(i) for i in range(len(local))), local, imported
+            inc.dates,
+            tuple(str(i) for i in range(len(local))),
+            local,
+            imported,
+            has_dates=inc.has_dates,
         )
         shape, scale = estimator.posterior(draws)
         mean, std, quant = mixture_summary(
@@ -148,4 +152,4 @@ class Nowcaster:
         ts, te = _windows(
             inc.n_days, estimator.window, estimator.t_start, estimator.t_end
         )
-        return RtResult(inc.regions, inc.dates, ts, te, mean, std, quant)
+        return RtResult(inc.regions, inc.dates, ts, te, mean, std, quant, inc.has_dates)

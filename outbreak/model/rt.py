@@ -192,6 +192,7 @@ class RtResult:
     mean: Floats
     std: Floats
     quantiles: dict[str, Floats] = field(repr=False)
+    has_dates: bool = True
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per region and window, EpiEstim's columns plus dates."""
@@ -202,11 +203,12 @@ class RtResult:
                     "region": region,
                     "t_start": int(ts),
                     "t_end": int(te),
-                    "date_start": str(self.dates[ts - 1]),
-                    "date_end": str(self.dates[te - 1]),
-                    "mean": float(self.mean[r, i]),
-                    "std": float(self.std[r, i]),
                 }
+                if self.has_dates:
+                    row["date_start"] = str(self.dates[ts - 1])
+                    row["date_end"] = str(self.dates[te - 1])
+                row["mean"] = float(self.mean[r, i])
+                row["std"] = float(self.std[r, i])
                 row.update({k: float(v[r, i]) for k, v in self.quantiles.items()})
                 out.append(row)
         return out
@@ -337,7 +339,9 @@ class RtEstimator:
                     strict=True,
                 )
             )
-        self._rt = RtResult(inc.regions, inc.dates, ts, te, mean, std, quant)
+        self._rt = RtResult(
+            inc.regions, inc.dates, ts, te, mean, std, quant, inc.has_dates
+        )
         return self
 
     def _warn_if_too_early(
