@@ -12,6 +12,7 @@ PACKAGES = [
     "outbreak.auth",
     "outbreak.cases",
     "outbreak.geo",
+    "outbreak.model",
     "outbreak.store",
     "outbreak.testing",
     "outbreak.web",

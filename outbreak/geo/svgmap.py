@@ -56,6 +56,26 @@ def colour_bins(max_value: int) -> list[int]:
     return [step * (i + 1) for i in range(len(PALETTE))]
 
 
+# Diverging palette for Rt (ColorBrewer "RdBu", reversed): blue below 1, red above.
+RT_PALETTE = (
+    (0.6, "#2166ac"), (0.8, "#67a9cf"), (0.95, "#d1e5f0"), (1.05, "#f7f7f7"),
+    (1.2, "#fddbc7"), (1.5, "#ef8a62"), (float("inf"), "#b2182b"),
+)  # fmt: skip
+
+
+def rt_colour(rt: float) -> str:
+    """Colour of an Rt value on the diverging scale (grey when unknown).
+
+    Examples
+    --------
+    >>> rt_colour(0.5), rt_colour(1.0), rt_colour(3.0)
+    ('#2166ac', '#f7f7f7', '#b2182b')
+    """
+    if rt != rt:  # NaN
+        return EMPTY_COLOUR
+    return next(colour for edge, colour in RT_PALETTE if rt < edge)
+
+
 def colour_for(value: int, bins: Sequence[int]) -> str:
     """Palette colour of ``value`` given ``colour_bins``; zero is grey."""
     if value <= 0 or not bins:
@@ -72,9 +92,11 @@ def draw_map(
     *,
     lang: str = "ko",
     width: int = 640,
+    colours: dict[str, str] | None = None,
 ) -> tuple[list[MapShape], int, list[int]]:
     """Project ``districts`` to SVG paths coloured by ``values`` (code → count).
 
+    ``colours`` (code → CSS colour) overrides the count scale, e.g. for Rt.
     Returns the shapes, the height that keeps the aspect ratio for ``width``, and
     the colour bins (for the legend).
     """
@@ -99,7 +121,6 @@ def draw_map(
             "M" + "L".join(xy(pt) for pt in ring) + "Z" for ring in _rings(d.geometry)
         )
         value = values.get(d.code, 0)
-        shapes.append(
-            MapShape(d.code, d.name(lang), path, value, colour_for(value, bins))
-        )
+        colour = (colours or {}).get(d.code) or colour_for(value, bins)
+        shapes.append(MapShape(d.code, d.name(lang), path, value, colour))
     return shapes, height, bins

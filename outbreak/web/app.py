@@ -17,9 +17,9 @@ from outbreak import __version__
 from outbreak.config import Settings
 from outbreak.privacy import Keys
 from outbreak.store import make_engine, make_sessionmaker
-from outbreak.web.dashboard import views
+from outbreak.web.dashboard import rt_views, views
 from outbreak.web.errors import install_error_handlers
-from outbreak.web.routes import admin, cases
+from outbreak.web.routes import admin, cases, model
 
 log = logging.getLogger(__name__)
 # The dashboard loads nothing from elsewhere: a strict policy costs nothing.
@@ -54,7 +54,9 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.include_router(admin.health_router)
     app.include_router(admin.router)
     app.include_router(cases.router)
+    app.include_router(model.router)
     app.include_router(views.router)
+    app.include_router(rt_views.router)
     _install_docs(app)  # before /static: its mount would shadow /static/swagger
     app.mount(
         "/static",

@@ -115,3 +115,30 @@ def test_login_switch_language_and_see_the_map(
     assert page.locator("#case-table tbody tr").count() > 5
     page.screenshot(path=str(tmp_path / "cases.png"))
     assert errors == []
+
+
+def test_rt_page_draws_charts_offline(
+    server: str, browser: object, tmp_path: Path
+) -> None:
+    page = browser.new_page(locale="en-GB")  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+    page.goto(f"{server}/login?lang=en")
+    page.fill("input[name=username]", "analyst")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{server}/rt")
+    page.wait_for_selector("#rt-chart .main-svg", timeout=30_000)
+    page.wait_for_selector("#projection-chart .main-svg", timeout=30_000)
+    assert page.locator("#rt-chart .scatterlayer .trace").count() >= 2  # band + Rt
+    assert page.locator("#rt-map path.district").count() == 17
+    page.select_option("#region", "22")  # Daegu
+    page.click("form.filters button")
+    page.wait_for_selector("#rt-chart .main-svg")
+    assert "Daegu" in page.locator(".cards").inner_text()
+    page.locator('#rt-map path[data-code="11"]').click()  # Seoul, from the map
+    page.wait_for_selector("#rt-chart .main-svg")
+    assert page.locator("#region").input_value() == "11"
+    page.screenshot(path=str(tmp_path / "rt.png"), full_page=True)
+    assert errors == []

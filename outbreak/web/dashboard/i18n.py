@@ -47,6 +47,28 @@ STRINGS: dict[str, dict[str, str]] = {
     "unknown":         {"ko": "조사 중", "en": "Unknown"},
     "forbidden":       {"ko": "권한이 없습니다.", "en": "You do not have permission."},
     "api_docs":        {"ko": "API 문서", "en": "API docs"},
+    "rt_nav":          {"ko": "감염재생산지수", "en": "Rt"},
+    "rt_title":        {"ko": "감염재생산지수 (Rt, 7일 창)",
+                        "en": "Reproduction number (Rt, 7-day windows)"},
+    "rt_map_title":    {"ko": "시·도별 최근 Rt", "en": "Latest Rt by province"},
+    "band95":          {"ko": "95% 신용구간", "en": "95% credible interval"},
+    "region":          {"ko": "지역", "en": "Region"},
+    "national":        {"ko": "전국", "en": "Korea"},
+    "show":            {"ko": "보기", "en": "Show"},
+    "current_rt":      {"ko": "최근 Rt", "en": "Latest Rt"},
+    "growth":          {"ko": "일일 증가율", "en": "Daily growth"},
+    "doubling":        {"ko": "배가 시간", "en": "Doubling time"},
+    "halving":         {"ko": "반감 시간", "en": "Halving time"},
+    "days":            {"ko": "일", "en": "days"},
+    "projection_title": {"ko": "4주 전망 (SEIR)", "en": "4-week projection (SEIR)"},
+    "daily_cases":     {"ko": "일일 확진", "en": "Daily cases"},
+    "observed":        {"ko": "관측", "en": "Observed"},
+    "scenario_as_now": {"ko": "현 수준 유지", "en": "As now"},
+    "scenario_stricter": {"ko": "강화 (접촉 -20%)", "en": "Stricter (-20% contacts)"},
+    "scenario_looser": {"ko": "완화 (접촉 +20%)", "en": "Looser (+20% contacts)"},
+    "data_source":     {"ko": "자료: 질병관리청 발표, 코로나보드 (coronaboard.kr) 정리",
+                        "en": "Data: KDCA reports, compiled by Coronaboard "
+                              "(coronaboard.kr)"},
 }
 # fmt: on
 

@@ -1,0 +1,167 @@
+"""The Rt page: Korea's real counts, Rt with bands, a province map, projections.
+
+Charts are Plotly figures built here and drawn by the plotly.js that ships inside
+the ``plotly`` wheel (served from /assets/plotly.min.js): no CDN.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from plotly.offline import get_plotlyjs
+
+from outbreak.errors import NotAuthenticated, PermissionDenied
+from outbreak.geo import draw_map, load_districts
+from outbreak.geo.svgmap import RT_PALETTE, rt_colour
+from outbreak.model.surveillance import NATIONAL, korea_outlook, korea_rt, latest_rt
+from outbreak.web.dashboard.views import _caller, _lang, _render, _to_login
+from outbreak.web.deps import SessionDep, SettingsDep
+
+router = APIRouter(include_in_schema=False)
+START, END = date(2020, 2, 17), date(2020, 12, 31)
+SCENARIO_COLOURS = {"stricter": "#2166ac", "as_now": "#444444", "looser": "#b2182b"}
+
+
+@lru_cache(maxsize=1)
+def _plotly_js() -> str:
+    return str(get_plotlyjs())
+
+
+@router.get("/assets/plotly.min.js")
+def plotly_js() -> Response:
+    """plotly.js from the installed plotly package."""
+    return Response(
+        _plotly_js(),
+        media_type="application/javascript",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+def _figure_json(fig: go.Figure) -> str:
+    # Safe inside <script>: no "</script>" can close the tag early.
+    return str(fig.to_json()).replace("<", "\\u003c")
+
+
+def _layout(title: str, y_title: str) -> dict[str, Any]:
+    return {
+        "title": {"text": title, "font": {"size": 15}},
+        "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
+        "height": 320,
+        "yaxis": {"title": {"text": y_title}},
+        "hovermode": "x unified",
+        "legend": {"orientation": "h", "y": -0.2},
+        "template": "plotly_white",
+    }
+
+
+def _rt_figure(t: dict[str, str], dates: list[str], row: int, result: Any) -> go.Figure:
+    lo, hi = result.quantiles["q0025"][row], result.quantiles["q0975"][row]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=dates + dates[::-1],
+        y=np.concatenate([hi, lo[::-1]]),
+        fill="toself",
+        fillcolor="rgba(192,57,43,0.2)",
+        line={"width": 0},
+        name=t["band95"],
+        hoverinfo="skip",
+    )
+    fig.add_scatter(x=dates, y=result.mean[row], name="Rt", line={"color": "#c0392b"})
+    fig.add_hline(y=1, line_dash="dash", line_color="#555")
+    fig.update_layout(**_layout(t["rt_title"], "Rt"))
+    fig.update_yaxes(range=[0, 4])
+    return fig
+
+
+def _projection_figure(
+    t: dict[str, str], outlook: Any, history: tuple[list[str], Any]
+) -> go.Figure:
+    p = outlook.projection
+    dates = [str(d) for d in p.dates]
+    fig = go.Figure()
+    fig.add_bar(x=history[0], y=history[1], name=t["observed"], marker_color="#9aa5b1")
+    for name in ("looser", "as_now", "stricter"):
+        colour = SCENARIO_COLOURS[name]
+        fig.add_scatter(
+            x=dates + dates[::-1],
+            y=np.concatenate([p.upper[name], p.lower[name][::-1]]),
+            fill="toself",
+            line={"width": 0},
+            fillcolor=colour,
+            opacity=0.15,
+            showlegend=False,
+            hoverinfo="skip",
+        )
+        fig.add_scatter(
+            x=dates,
+            y=p.median[name],
+            name=t[f"scenario_{name}"],
+            line={"color": colour},
+        )
+    fig.update_layout(**_layout(t["projection_title"], t["daily_cases"]))
+    return fig
+
+
+@router.get("/rt")
+def rt_page(
+    request: Request, session: SessionDep, settings: SettingsDep, region: str = NATIONAL
+) -> Response:
+    """Rt of Korea and its provinces from the real 2020 counts."""
+    try:
+        principal = _caller(request, session, settings)
+    except NotAuthenticated:
+        return _to_login(request)
+    lang = _lang(request)
+    from outbreak.auth import Permission, authorize
+    from outbreak.web.dashboard.i18n import translator
+
+    t = translator(lang)
+    try:
+        authorize(principal, Permission.STATS_READ)
+    except PermissionDenied:
+        return _render(request, "forbidden.html", {"principal": principal}, 403)
+    result = korea_rt(START, END)
+    if region not in result.regions:
+        region = NATIONAL
+    row = result.regions.index(region)
+    dates = [str(result.dates[te - 1]) for te in result.t_end]
+    provinces = [d for d in load_districts() if d.level == "sido"]
+    names = {d.code: d.name(lang) for d in provinces} | {NATIONAL: t["national"]}
+    latest = latest_rt(result)
+    shapes, height, _ = draw_map(
+        provinces, {}, lang=lang, colours={c: rt_colour(v) for c, v in latest.items()}
+    )
+    outlook = korea_outlook(region, START, END)
+    from outbreak.model.surveillance import korea_incidence
+
+    inc = korea_incidence(START, END)
+    history = ([str(d) for d in inc.dates[-56:]], inc.total[row, -56:])
+    return _render(
+        request,
+        "rt.html",
+        {
+            "principal": principal,
+            "region": region,
+            "regions": [(code, names[code]) for code in result.regions],
+            "latest": latest,
+            "names": names,
+            "current": {
+                "mean": result.mean[row, -1],
+                "lo": result.quantiles["q0025"][row, -1],
+                "hi": result.quantiles["q0975"][row, -1],
+                "date": dates[-1],
+            },
+            "outlook": outlook,
+            "shapes": shapes,
+            "map_height": height,
+            "palette": RT_PALETTE,
+            "rt_json": _figure_json(_rt_figure(t, dates, row, result)),
+            "projection_json": _figure_json(_projection_figure(t, outlook, history)),
+        },
+    )
