@@ -27,12 +27,14 @@ def case_incidence(
     district_prefix: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    reported_by: date | None = None,
 ) -> Incidence:
     """Daily cases in the caller's jurisdiction, by date of onset or of report.
 
     ``level`` groups districts: each si-gun-gu, each province (sido), or one
     national series. Imported cases are counted apart, as EpiEstim needs. By onset,
-    cases without an onset date (asymptomatic) are left out.
+    cases without an onset date (asymptomatic) are left out. ``reported_by`` keeps
+    only cases confirmed by that day: the data as they stood then.
     """
     authorize(principal, Permission.STATS_READ)
     day = CaseRow.onset_on if by == "onset" else CaseRow.confirmed_on
@@ -45,6 +47,8 @@ def case_incidence(
         query = query.where(day >= start)
     if end:
         query = query.where(day <= end)
+    if reported_by:
+        query = query.where(CaseRow.confirmed_on <= reported_by)
     rows = session.execute(query).all()
     if not rows:
         raise InvalidInput(
@@ -60,3 +64,26 @@ def case_incidence(
         start=start,
         end=end,
     )
+
+
+def onset_report_pairs(
+    session: Session,
+    principal: Principal,
+    *,
+    district_prefix: str | None = None,
+    reported_by: date | None = None,
+) -> tuple[list[date], list[date]]:
+    """Onset and report (confirmation) dates of the cases that have both."""
+    authorize(principal, Permission.STATS_READ)
+    query = sa.select(CaseRow.onset_on, CaseRow.confirmed_on).where(
+        in_scopes(CaseRow.district_code, principal.scopes),
+        CaseRow.onset_on.is_not(None),
+    )
+    if reported_by:
+        query = query.where(CaseRow.confirmed_on <= reported_by)
+    if district_prefix:
+        query = query.where(CaseRow.district_code.startswith(district_prefix))
+    rows = session.execute(query).all()
+    return [r[0] for r in rows if r[0] is not None], [
+        r[1] for r in rows if r[0] is not None
+    ]

@@ -148,3 +148,23 @@ class SerialIntervalEstimator:
             n_excluded=excluded,
         )
         return self
+
+
+def serial_intervals(
+    infector_onset: ArrayLike, infectee_onset: ArrayLike
+) -> NDArray[np.int64]:
+    """Days from infector's to infectee's symptom onset, one per transmission pair.
+
+    Examples
+    --------
+    >>> infectors = ["2020-03-01", "2020-03-02"]
+    >>> serial_intervals(infectors, ["2020-03-05", "2020-03-01"]).tolist()
+    [4, -1]
+    """
+    a = np.asarray(infector_onset, dtype="datetime64[D]")
+    b = np.asarray(infectee_onset, dtype="datetime64[D]")
+    if a.shape != b.shape:
+        raise InvalidInput(
+            "one infectee onset per infector onset", field="infectee_onset"
+        )
+    return np.asarray((b - a).astype(np.int64))

@@ -174,3 +174,62 @@ def test_rt_page(client: TestClient, make_user: Callable[..., Principal]) -> Non
     js = client.get("/assets/plotly.min.js")
     assert js.status_code == 200 and "plotly" in js.text[:2000].lower()
     assert "감염재생산지수" in client.get("/rt?lang=ko").text
+
+
+def test_nowcast_on_database_cases(
+    client: TestClient, make_user: Callable[..., Principal], analyst: dict[str, str]
+) -> None:
+    make_user("admin", Role.ADMIN)
+    admin = login(client, "admin")
+    for i in range(40):
+        key = new_person(client, admin, f"010-7000-{i:04d}")
+        onset = f"2020-08-{1 + i // 2:02d}"
+        report = f"2020-08-{min(1 + i // 2 + 2 + i % 3, 31):02d}"
+        r = client.post(
+            "/api/v1/cases",
+            headers=admin,
+            json={
+                "person_key": key,
+                "district_code": "11230",
+                "confirmed_on": report,
+                "sample_on": report,
+                "onset_on": onset,
+            },
+        )
+        assert r.status_code == 201, r.text
+    params = {
+        "source": "cases",
+        "by": "onset",
+        "level": "national",
+        "end": "2020-08-20",
+    }
+    naive = client.get("/api/v1/model/rt", headers=analyst, params=params).json()
+    now = client.get(
+        "/api/v1/model/rt", headers=analyst, params={**params, "nowcast": True}
+    ).json()
+    assert now[-1]["date_end"] == naive[-1]["date_end"] == "2020-08-20"
+    assert now[-1]["mean"] > naive[-1]["mean"], "unreported recent onsets raise Rt"
+    bad = client.get(
+        "/api/v1/model/rt", headers=analyst, params={"source": "cases", "nowcast": True}
+    )
+    assert_problem(bad, 422, "invalid_input", field="nowcast")
+
+
+def test_rt_page_on_database_cases(
+    client: TestClient, make_user: Callable[..., Principal]
+) -> None:
+    make_user("admin", Role.ADMIN)
+    admin = login(client, "admin")
+    for i in range(30):
+        key = new_person(client, admin, f"010-8000-{i:04d}")
+        day = f"2020-08-{1 + i // 2:02d}"
+        client.post("/api/v1/cases", headers=admin, json={
+            "person_key": key, "district_code": "11230", "confirmed_on": day,
+            "sample_on": day})
+    client.post("/login", data={"username": "admin", "password": "correct horse battery"})
+    page = client.get("/rt?source=cases&lang=en").text
+    assert "Latest Rt by district" in page
+    assert page.count('class="district"') == 25  # Seoul's gu: the province with cases
+    assert 'value="11230"' in page and "projection-chart" not in page
+    empty = client.get("/rt?source=cases&region=11230&lang=en")
+    assert empty.status_code == 200

@@ -66,6 +66,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "scenario_as_now": {"ko": "현 수준 유지", "en": "As now"},
     "scenario_stricter": {"ko": "강화 (접촉 -20%)", "en": "Stricter (-20% contacts)"},
     "scenario_looser": {"ko": "완화 (접촉 +20%)", "en": "Looser (+20% contacts)"},
+    "rt_source":       {"ko": "자료", "en": "Data"},
+    "source_korea":    {"ko": "대한민국 2020 (실제)", "en": "Korea 2020 (real)"},
+    "source_cases":    {"ko": "이 시스템의 확진자", "en": "Cases in this system"},
+    "source_cases_note": {"ko": "이 시스템에 등록된 확진자, 확진일 기준 (관할 내). "
+                                "회색: 사례가 적어 추정 불확실",
+                          "en": "Cases registered in this system, by confirmation date "
+                                "(your jurisdiction). Grey: too few cases to tell"},
+    "rt_map_title_cases": {"ko": "시·군·구별 최근 Rt", "en": "Latest Rt by district"},
+    "all_cases":       {"ko": "전체", "en": "All"},
+    "stable":          {"ko": "정체", "en": "stable"},
     "data_source":     {"ko": "자료: 질병관리청 발표, 코로나보드 (coronaboard.kr) 정리",
                         "en": "Data: KDCA reports, compiled by Coronaboard "
                               "(coronaboard.kr)"},

@@ -108,17 +108,53 @@ def _projection_figure(
     return fig
 
 
+def _database_rt(session: SessionDep, principal: Any) -> tuple[Any, Any] | None:
+    """Rt of this system's own cases: national plus each district, by report date."""
+    import warnings
+
+    from outbreak.cases.incidence import case_incidence
+    from outbreak.errors import DataQualityWarning, InvalidInput
+    from outbreak.model import Incidence, RtEstimator, SerialInterval
+    from outbreak.model.params import SI_MEAN_DAYS, SI_SD_DAYS
+
+    try:
+        districts = case_incidence(
+            session, principal, level="sigungu", end=date.today()
+        )
+    except InvalidInput:
+        return None
+    national = districts.total.sum(axis=0, keepdims=True)
+    inc = Incidence.from_counts(
+        np.vstack([national, districts.total]),
+        imported=np.vstack(
+            [districts.imported.sum(axis=0, keepdims=True), districts.imported]
+        ),
+        dates=[str(d) for d in districts.dates],
+        regions=(NATIONAL, *districts.regions),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        est = RtEstimator(SerialInterval.parametric(SI_MEAN_DAYS, SI_SD_DAYS))
+        return est.fit(inc).rt_, inc
+
+
 @router.get("/rt")
 def rt_page(
-    request: Request, session: SessionDep, settings: SettingsDep, region: str = NATIONAL
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    region: str = NATIONAL,
+    source: str = "korea",
 ) -> Response:
-    """Rt of Korea and its provinces from the real 2020 counts."""
+    """Rt from Korea's real 2020 counts, or from the cases in this database."""
     try:
         principal = _caller(request, session, settings)
     except NotAuthenticated:
         return _to_login(request)
     lang = _lang(request)
     from outbreak.auth import Permission, authorize
+    from outbreak.model.seir import growth_rate
+    from outbreak.model.surveillance import korea_incidence
     from outbreak.web.dashboard.i18n import translator
 
     t = translator(lang)
@@ -126,29 +162,54 @@ def rt_page(
         authorize(principal, Permission.STATS_READ)
     except PermissionDenied:
         return _render(request, "forbidden.html", {"principal": principal}, 403)
-    result = korea_rt(START, END)
+    outlook = None
+    database = _database_rt(session, principal) if source == "cases" else None
+    if database is not None:
+        result, inc = database
+        areas = [d for d in load_districts() if d.code in result.regions]
+        provinces = {d.parent_code for d in areas}
+        shown = [
+            d
+            for d in load_districts()
+            if d.level == "sigungu" and d.parent_code in provinces
+        ]
+    else:
+        source = "korea"
+        result, inc = korea_rt(START, END), korea_incidence(START, END)
+        shown = [d for d in load_districts() if d.level == "sido"]
     if region not in result.regions:
         region = NATIONAL
     row = result.regions.index(region)
+    if source == "korea":
+        outlook = korea_outlook(region, START, END)
     dates = [str(result.dates[te - 1]) for te in result.t_end]
-    provinces = [d for d in load_districts() if d.level == "sido"]
-    names = {d.code: d.name(lang) for d in provinces} | {NATIONAL: t["national"]}
+    national_name = t["national"] if source == "korea" else t["all_cases"]
+    names = {d.code: d.name(lang) for d in load_districts()} | {NATIONAL: national_name}
     latest = latest_rt(result)
+    # A 95% interval wider than 1.5× its mean says little: show such areas grey.
+    width = result.quantiles["q0975"][:, -1] - result.quantiles["q0025"][:, -1]
+    precise = {
+        code: bool(width[i] < 1.5 * result.mean[i, -1])
+        for i, code in enumerate(result.regions)
+    }
     shapes, height, _ = draw_map(
-        provinces, {}, lang=lang, colours={c: rt_colour(v) for c, v in latest.items()}
+        shown,
+        {},
+        lang=lang,
+        colours={
+            c: rt_colour(v if precise[c] else float("nan")) for c, v in latest.items()
+        },
     )
-    outlook = korea_outlook(region, START, END)
-    from outbreak.model.surveillance import korea_incidence
-
-    inc = korea_incidence(START, END)
     history = ([str(d) for d in inc.dates[-56:]], inc.total[row, -56:])
+    growth = outlook.growth if outlook else growth_rate(inc.total[row])
     return _render(
         request,
         "rt.html",
         {
             "principal": principal,
+            "source": source,
             "region": region,
-            "regions": [(code, names[code]) for code in result.regions],
+            "regions": [(code, names.get(code, code)) for code in result.regions],
             "latest": latest,
             "names": names,
             "current": {
@@ -157,11 +218,16 @@ def rt_page(
                 "hi": result.quantiles["q0975"][row, -1],
                 "date": dates[-1],
             },
-            "outlook": outlook,
+            "growth": growth,
+            "stable": growth.doubling_ci == (-np.inf, np.inf),
             "shapes": shapes,
             "map_height": height,
             "palette": RT_PALETTE,
             "rt_json": _figure_json(_rt_figure(t, dates, row, result)),
-            "projection_json": _figure_json(_projection_figure(t, outlook, history)),
+            "projection_json": (
+                _figure_json(_projection_figure(t, outlook, history))
+                if outlook
+                else None
+            ),
         },
     )

@@ -7,12 +7,14 @@ import warnings
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from fastapi import APIRouter, Query
 
 from outbreak.auth import Permission, authorize
-from outbreak.cases.incidence import case_incidence
+from outbreak.cases.incidence import case_incidence, onset_report_pairs
 from outbreak.errors import DataQualityWarning, InvalidInput
 from outbreak.model import Incidence, RtEstimator, RtResult, SerialInterval
+from outbreak.model.nowcast import Nowcaster, delay_distribution
 from outbreak.model.params import SI_MEAN_DAYS, SI_SD_DAYS
 from outbreak.model.serial import SerialIntervalEstimator
 from outbreak.model.surveillance import korea_outlook, korea_rt
@@ -61,6 +63,13 @@ def rt(
     si_mean: Annotated[float, Query(gt=1)] = SI_MEAN_DAYS,
     si_sd: Annotated[float, Query(gt=0)] = SI_SD_DAYS,
     window: Annotated[int, Query(ge=1, le=60)] = 7,
+    nowcast: Annotated[
+        bool,
+        Query(
+            description="cases by onset, national: correct "
+            "the last days for reporting delay"
+        ),
+    ] = False,
 ) -> object:
     """Rt per window: Korea's real 2020-2023 counts, or the cases in this database."""
     authorize(principal, Permission.STATS_READ)
@@ -74,6 +83,9 @@ def rt(
                 field="region",
             )
         return _rows(result, region)
+    if nowcast and (by != "onset" or level != "national"):
+        raise InvalidInput("nowcast needs by=onset and level=national", field="nowcast")
+    as_of = end or (date.today() if nowcast else None)
     inc = case_incidence(
         session,
         principal,
@@ -81,16 +93,24 @@ def rt(
         level=level,
         district_prefix=region,
         start=start,
-        end=end,
+        end=as_of,
+        reported_by=as_of if nowcast else None,
     )
+    est = RtEstimator(SerialInterval.parametric(si_mean, si_sd), window=window)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        result = (
-            RtEstimator(SerialInterval.parametric(si_mean, si_sd), window=window)
-            .fit(inc)
-            .rt_
-        )
-    return _rows(result)
+        if nowcast:
+            day = as_of or date.today()
+            onset, report = onset_report_pairs(
+                session, principal, district_prefix=region, reported_by=day
+            )
+            pmf = delay_distribution(
+                np.array(onset, dtype="datetime64[D]"),
+                np.array(report, dtype="datetime64[D]"),
+                as_of=day,
+            )
+            return _rows(Nowcaster(pmf).fit(inc).rt(est))
+        return _rows(est.fit(inc).rt_)
 
 
 @router.post("/rt", response_model=list[RtWindowPublic])

@@ -1,0 +1,22 @@
+"""The benchmarks run (at smoke size) and print their ratios; timing is not judged."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_rt_benchmark_smoke() -> None:
+    done = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(ROOT / "bench" / "rt.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "faster than the per-window loop" in done.stdout
+    assert "EpiEstim" in done.stdout
