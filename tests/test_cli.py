@@ -175,3 +175,66 @@ def test_retention_sweep(run) -> None:  # type: ignore[no-untyped-def]
     later = run("retention", "sweep", "--today", "2099-01-01")
     assert later.exit_code == 0
     assert int(later.output.split()[0]) > 0
+
+
+REF = Path(__file__).parent / "model" / "reference" / "epiestim"
+
+
+def test_model_rt_writes_epiestim_columns(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "rt.parquet"
+    result = run(
+        "model",
+        "rt",
+        str(REF / "Flu2009_incidence.csv"),
+        "--si-mean",
+        "2.6",
+        "--si-sd",
+        "1.5",
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    assert "Wrote 25 windows" in result.output and "1.736" in result.output
+    table = pq.read_table(out).to_pylist()
+    assert list(table[0])[:4] == ["t_start", "t_end", "mean", "std"]
+    assert table[0]["mean"] == pytest.approx(1.7357976636949521, rel=1e-9)
+    csv_out = tmp_path / "rt.csv"
+    nonpar = run(
+        "model",
+        "rt",
+        str(REF / "SARS2003_incidence.csv"),
+        "--si-distr",
+        str(REF / "SARS2003_si_distr.csv"),
+        "--out",
+        str(csv_out),
+    )
+    assert nonpar.exit_code == 0 and "too early" in " ".join(nonpar.output.split())
+    assert csv_out.read_text().splitlines()[1].startswith("2,8,NA")
+
+
+def test_model_rt_names_a_bad_line(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("I\n3\n4\nmany\n")
+    result = run("model", "rt", str(bad))
+    assert result.exit_code == 1
+    assert "bad.csv:4: column I is 'many'" in " ".join(result.output.split())
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("cases\n3\n")
+    assert "needs a column 'I'" in run("model", "rt", str(wrong)).output
+
+
+def test_model_project_and_serial_interval(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    counts = tmp_path / "inc.csv"
+    days = np.round(50 * np.exp(0.04 * np.arange(42))).astype(int)
+    counts.write_text("I\n" + "\n".join(map(str, days)) + "\n")
+    proj = run("model", "project", str(counts), "--population", "1000000")
+    assert proj.exit_code == 0, proj.output
+    assert "doubling time" in proj.output and "stricter" in proj.output
+    intervals = tmp_path / "si.csv"
+    intervals.write_text("\n".join(map(str, [2, 3, 3, 4, 4, 4, 5, 5, 6, 7, 3, 4, 0])))
+    si = run("model", "serial-interval", str(intervals))
+    assert si.exit_code == 0 and "12 pairs, 1 left out" in " ".join(si.output.split())

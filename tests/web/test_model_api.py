@@ -223,10 +223,19 @@ def test_rt_page_on_database_cases(
     for i in range(30):
         key = new_person(client, admin, f"010-8000-{i:04d}")
         day = f"2020-08-{1 + i // 2:02d}"
-        client.post("/api/v1/cases", headers=admin, json={
-            "person_key": key, "district_code": "11230", "confirmed_on": day,
-            "sample_on": day})
-    client.post("/login", data={"username": "admin", "password": "correct horse battery"})
+        client.post(
+            "/api/v1/cases",
+            headers=admin,
+            json={
+                "person_key": key,
+                "district_code": "11230",
+                "confirmed_on": day,
+                "sample_on": day,
+            },
+        )
+    client.post(
+        "/login", data={"username": "admin", "password": "correct horse battery"}
+    )
     page = client.get("/rt?source=cases&lang=en").text
     assert "Latest Rt by district" in page
     assert page.count('class="district"') == 25  # Seoul's gu: the province with cases

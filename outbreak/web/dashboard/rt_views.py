@@ -153,6 +153,7 @@ def rt_page(
         return _to_login(request)
     lang = _lang(request)
     from outbreak.auth import Permission, authorize
+    from outbreak.errors import InvalidInput
     from outbreak.model.seir import growth_rate
     from outbreak.model.surveillance import korea_incidence
     from outbreak.web.dashboard.i18n import translator
@@ -201,7 +202,10 @@ def rt_page(
         },
     )
     history = ([str(d) for d in inc.dates[-56:]], inc.total[row, -56:])
-    growth = outlook.growth if outlook else growth_rate(inc.total[row])
+    try:
+        growth = outlook.growth if outlook else growth_rate(inc.total[row])
+    except InvalidInput:  # no recent cases: no growth rate to show
+        growth = None
     return _render(
         request,
         "rt.html",
@@ -219,7 +223,7 @@ def rt_page(
                 "date": dates[-1],
             },
             "growth": growth,
-            "stable": growth.doubling_ci == (-np.inf, np.inf),
+            "stable": growth is not None and growth.doubling_ci == (-np.inf, np.inf),
             "shapes": shapes,
             "map_height": height,
             "palette": RT_PALETTE,
