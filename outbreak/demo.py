@@ -9,6 +9,7 @@ identifiers are ``DM``-prefixed passport-style numbers that no real document has
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -100,11 +101,18 @@ def _state(rng: random.Random, confirmed: date, today: date) -> tuple[CaseState,
 
 
 def load_demo(
-    session: Session, keys: Keys, *, today: date, scale: float = 0.2, seed: int = 2020
+    session: Session,
+    keys: Keys,
+    *,
+    today: date,
+    scale: float = 0.2,
+    seed: int = 2020,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DemoSummary:
     """Create the demo users and a Seoul epidemic of about ``3000 * scale`` cases.
 
-    Refuses to run twice (the ``admin`` user marks a loaded demo).
+    Refuses to run twice (the ``admin`` user marks a loaded demo). ``progress`` is
+    called with (days done, days in all) after each day of the curve.
     """
     if user_queries.get_user(session=session, username="admin") is not None:
         raise ConfigError("Demo data is already loaded (user 'admin' exists)")
@@ -128,6 +136,8 @@ def load_demo(
     first_day = today - timedelta(days=len(SEOUL_WAVE) - 1)
     n_cases = n_contacts = serial = 0
     for offset, daily in enumerate(SEOUL_WAVE):
+        if progress is not None:
+            progress(offset, len(SEOUL_WAVE))
         confirmed = first_day + timedelta(days=offset)
         for _ in range(round(daily * scale)):
             serial += 1

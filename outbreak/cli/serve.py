@@ -6,10 +6,11 @@ from datetime import date
 
 import click
 import uvicorn
+from rich.progress import Progress
 
 from outbreak import store
 from outbreak.cli.context import CliState, console
-from outbreak.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from outbreak.demo import DEMO_PASSWORD, DEMO_USERS, SEOUL_WAVE, load_demo
 from outbreak.errors import ConfigError
 from outbreak.geo import load_districts
 from outbreak.store.queries import geo as geo_queries
@@ -59,8 +60,18 @@ def demo(
     if loaded:
         console.print("Demo data already loaded.")
     else:
-        with console.status("Loading demo cases…"), state.session() as session:
-            summary = load_demo(session, state.keys, today=date.today(), scale=scale)
+        with (
+            Progress(console=console, transient=True) as bar,
+            state.session() as session,
+        ):
+            task = bar.add_task("Loading demo cases", total=len(SEOUL_WAVE))
+            summary = load_demo(
+                session,
+                state.keys,
+                today=date.today(),
+                scale=scale,
+                progress=lambda done, _total: bar.update(task, completed=done + 1),
+            )
         console.print(
             f"Loaded {summary.cases} cases, {summary.contacts} contacts, "
             f"{summary.clusters} clusters."

@@ -354,3 +354,106 @@ def test_purpose_header_is_recorded(client: TestClient, admin: dict[str, str]) -
     assert entries["data"][0]["purpose"] == "contact tracing"
     r = client.get(f"/api/v1/persons/{key}", headers={**admin, "X-Purpose": "x"})
     assert_problem(r, 422, "invalid_input", field="purpose")
+
+
+def test_corrections_update_and_delete(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    cid = new_case(client, admin, new_person(client, admin, "010-4100-0001"))
+    other = new_person(client, admin, "010-4100-0002")
+    contact = client.post(
+        f"/api/v1/cases/{cid}/contacts",
+        headers=admin,
+        json={
+            "person_key": other,
+            "kind": "venue_visit",
+            "exposure_start": "2020-08-18T19:00:00+09:00",
+            "exposure_end": "2020-08-18T21:00:00+09:00",
+        },
+    ).json()["id"]
+    r = client.patch(f"/api/v1/contacts/{contact}", headers=admin, json={"risk": "low"})
+    assert r.status_code == 200 and r.json()["risk"] == "low"
+    r = client.patch(
+        f"/api/v1/contacts/{contact}",
+        headers=admin,
+        json={"exposure_start": "2020-08-18T20:00:00+09:00"},
+    )
+    assert_problem(r, 422, "invalid_input", field="exposure_end")
+    cluster = client.post(
+        "/api/v1/clusters",
+        headers=admin,
+        json={"name": "Club A", "kind": "venue", "district_code": "11030"},
+    ).json()["id"]
+    client.post(
+        f"/api/v1/clusters/{cluster}/cases", headers=admin, json={"case_id": cid}
+    )
+    r = client.patch(
+        f"/api/v1/clusters/{cluster}",
+        headers=admin,
+        json={"name": "Itaewon clubs", "description": "May 2020"},
+    )
+    assert r.json()["name"] == "Itaewon clubs"
+    assert (
+        client.delete(
+            f"/api/v1/clusters/{cluster}/cases/{cid}", headers=admin
+        ).status_code
+        == 204
+    )
+    assert_problem(
+        client.delete(f"/api/v1/clusters/{cluster}/cases/{cid}", headers=admin),
+        404,
+        "not_found",
+        field="case_id",
+    )
+    assert_problem(
+        client.delete(f"/api/v1/contacts/{contact}", headers=admin),
+        422,
+        "invalid_input",
+        field="reason",
+    )
+    assert (
+        client.delete(
+            f"/api/v1/contacts/{contact}?reason=wrong person", headers=admin
+        ).status_code
+        == 204
+    )
+    assert_problem(
+        client.get(f"/api/v1/contacts/{contact}", headers=admin), 404, "not_found"
+    )
+    assert (
+        client.delete(
+            f"/api/v1/cases/{cid}?reason=duplicate entry", headers=admin
+        ).status_code
+        == 204
+    )
+    assert_problem(client.get(f"/api/v1/cases/{cid}", headers=admin), 404, "not_found")
+    assert (
+        client.delete(f"/api/v1/clusters/{cluster}", headers=admin).status_code == 204
+    )
+    audit = client.get(
+        "/api/v1/audit", headers=admin, params={"subject_id": str(cid)}
+    ).json()
+    assert any("duplicate entry" in e["detail"] for e in audit["data"])
+
+
+def test_delete_needs_jurisdiction(
+    client: TestClient, make_user: MakeUser, admin: dict[str, str]
+) -> None:
+    cid = new_case(
+        client, admin, new_person(client, admin, "010-4100-0003", "11240"), "11240"
+    )
+    make_user("gangnam", Role.INVESTIGATOR, scopes=("11230",))
+    r = client.delete(
+        f"/api/v1/cases/{cid}?reason=not mine", headers=login(client, "gangnam")
+    )
+    assert_problem(r, 403, "permission_denied")
+    assert client.get(f"/api/v1/cases/{cid}", headers=admin).status_code == 200
+
+
+def test_districts_are_paginated(client: TestClient, admin: dict[str, str]) -> None:
+    page = client.get("/api/v1/districts", headers=admin,
+                      params={"level": "sigungu", "parent_code": "11", "limit": 10}).json()
+    assert page["count"] == 25 and len(page["data"]) == 10
+    assert page["data"][0]["code"] == "11010"
+    everything = client.get("/api/v1/districts?limit=500", headers=admin).json()
+    assert everything["count"] == 268

@@ -183,17 +183,19 @@ def verify_audit(access: AccessDep) -> object:
     )
 
 
-@router.get("/districts", response_model=list[DistrictPublic], tags=["districts"])
+@router.get("/districts", response_model=Page[DistrictPublic], tags=["districts"])
 def list_districts(
     session: SessionDep,
     _principal: PrincipalDep,
+    page: PageDep,
     level: Annotated[str | None, Query(pattern="^(sido|sigungu)$")] = None,
     parent_code: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
 ) -> object:
     """Provinces and municipalities with their official codes."""
-    return geo_queries.list_districts(
+    rows = geo_queries.list_districts(
         session=session, level=level, parent_code=parent_code
     )
+    return page_of(rows[page.offset : page.offset + page.limit], len(rows), page)
 
 
 @router.get("/districts/{code}", response_model=DistrictPublic, tags=["districts"])

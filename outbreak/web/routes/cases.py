@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from outbreak import cases
-from outbreak.cases import links
+from outbreak.cases import corrections, links
 from outbreak.cases import service as case_service
 from outbreak.cases.links import ExposureWindow
+from outbreak.errors import InvalidInput
 from outbreak.types import CaseState
 from outbreak.web.deps import AccessDep, KeysDep, PageDep, SettingsDep, page_of
 from outbreak.web.schemas.cases import (
@@ -22,8 +23,10 @@ from outbreak.web.schemas.cases import (
     ClusterCreate,
     ClusterLink,
     ClusterPublic,
+    ClusterUpdate,
     ContactCreate,
     ContactPublic,
+    ContactUpdate,
     PersonCreate,
     PersonPublic,
     PersonRef,
@@ -160,3 +163,59 @@ def get_cluster(cluster_id: int, access: AccessDep) -> object:
 def link_case(cluster_id: int, body: ClusterLink, access: AccessDep) -> None:
     """Add a case to a cluster."""
     cases.link_case(access, cluster_id, body.case_id)
+
+
+Reason = Annotated[
+    str, Query(min_length=3, max_length=300, description="Why (audited).")
+]
+
+
+@router.delete("/cases/{case_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_case(case_id: int, reason: Reason, access: AccessDep) -> None:
+    """Delete a case entered in error (with its history, contacts and links)."""
+    corrections.delete_case(access, case_id, reason=reason)
+
+
+@router.get("/contacts/{contact_id}", response_model=ContactPublic)
+def get_contact(contact_id: int, access: AccessDep) -> object:
+    """One contact."""
+    return corrections.get_contact(access, contact_id)
+
+
+@router.patch("/contacts/{contact_id}", response_model=ContactPublic)
+def update_contact(contact_id: int, body: ContactUpdate, access: AccessDep) -> object:
+    """Change a contact's risk or exposure window."""
+    window = None
+    if (body.exposure_start is None) != (body.exposure_end is None):
+        raise InvalidInput(
+            "Give both exposure_start and exposure_end", field="exposure_end"
+        )
+    if body.exposure_start is not None and body.exposure_end is not None:
+        window = ExposureWindow(body.exposure_start, body.exposure_end)
+    return corrections.update_contact(access, contact_id, risk=body.risk, window=window)
+
+
+@router.delete("/contacts/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_contact(contact_id: int, reason: Reason, access: AccessDep) -> None:
+    """Delete a contact recorded in error."""
+    corrections.delete_contact(access, contact_id, reason=reason)
+
+
+@router.patch("/clusters/{cluster_id}", response_model=ClusterPublic)
+def update_cluster(cluster_id: int, body: ClusterUpdate, access: AccessDep) -> object:
+    """Rename or re-describe a cluster."""
+    return corrections.update_cluster(access, cluster_id, **body.model_dump())
+
+
+@router.delete("/clusters/{cluster_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_cluster(cluster_id: int, access: AccessDep) -> None:
+    """Delete a cluster; its cases stay."""
+    corrections.delete_cluster(access, cluster_id)
+
+
+@router.delete(
+    "/clusters/{cluster_id}/cases/{case_id}", status_code=status.HTTP_204_NO_CONTENT
+)
+def unlink_case(cluster_id: int, case_id: int, access: AccessDep) -> None:
+    """Take a case out of a cluster."""
+    corrections.unlink_case(access, cluster_id, case_id)

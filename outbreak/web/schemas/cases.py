@@ -153,3 +153,20 @@ class ContactPublic(Public):
     exposure_start: datetime
     exposure_end: datetime
     risk: RiskLevel
+
+
+class ContactUpdate(Strict):
+    """Changes to a contact; give the whole window when changing it."""
+
+    risk: RiskLevel | None = None
+    exposure_start: AwareDatetime | None = None
+    exposure_end: AwareDatetime | None = None
+
+
+class ClusterUpdate(Strict):
+    """Changes to a cluster."""
+
+    name: str | None = Field(None, min_length=2, max_length=120)
+    kind: ClusterKind | None = None
+    district_code: DistrictCode | None = None
+    description: str | None = Field(None, max_length=2000)
