@@ -451,8 +451,11 @@ def test_delete_needs_jurisdiction(
 
 
 def test_districts_are_paginated(client: TestClient, admin: dict[str, str]) -> None:
-    page = client.get("/api/v1/districts", headers=admin,
-                      params={"level": "sigungu", "parent_code": "11", "limit": 10}).json()
+    page = client.get(
+        "/api/v1/districts",
+        headers=admin,
+        params={"level": "sigungu", "parent_code": "11", "limit": 10},
+    ).json()
     assert page["count"] == 25 and len(page["data"]) == 10
     assert page["data"][0]["code"] == "11010"
     everything = client.get("/api/v1/districts?limit=500", headers=admin).json()
