@@ -238,3 +238,27 @@ def test_model_project_and_serial_interval(run, tmp_path: Path) -> None:  # type
     intervals.write_text("\n".join(map(str, [2, 3, 3, 4, 4, 4, 5, 5, 6, 7, 3, 4, 0])))
     si = run("model", "serial-interval", str(intervals))
     assert si.exit_code == 0 and "12 pairs, 1 left out" in " ".join(si.output.split())
+
+
+def test_synth_city(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "city"
+    result = run(
+        "synth",
+        "city",
+        "--people",
+        "300",
+        "--days",
+        "1",
+        "--seed",
+        "5",
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    assert "gps" in result.output and "bytes/row" in result.output
+    assert (out / "manifest.json").exists()
+    assert (
+        out / "feeds" / "telecom" / "date=2020-05-04" / "part-00000.parquet"
+    ).exists()
+    bad = run("synth", "city", "--people", "10", "--out", str(tmp_path / "x"))
+    assert bad.exit_code == 1 and "at least 100 people" in bad.output

@@ -14,6 +14,7 @@ PACKAGES = [
     "outbreak.geo",
     "outbreak.model",
     "outbreak.store",
+    "outbreak.synth",
     "outbreak.testing",
     "outbreak.web",
 ]

@@ -16,6 +16,7 @@ from outbreak.cli.admin import audit, db, districts, retention, settings_cmd, us
 from outbreak.cli.context import CliState
 from outbreak.cli.model import model
 from outbreak.cli.serve import demo, serve
+from outbreak.cli.synth import synth
 from outbreak.errors import OutbreakError
 
 
@@ -53,6 +54,7 @@ for command in (
     serve,
     demo,
     model,
+    synth,
 ):
     main.add_command(command)
 
