@@ -25,6 +25,8 @@ _RRN = re.compile(r"^\d{6}[1-8]\d{6}$")  # YYMMDD + gender/century digit + 6
 _MOBILE = re.compile(r"^01[016789]\d{7,8}$")
 _LANDLINE = re.compile(r"^0[2-6]\d{7,9}$")
 _PASSPORT = re.compile(r"^[A-Z0-9]{6,12}$")
+_CARD = re.compile(r"^\d{15,16}$")
+_TOKEN = re.compile(r"^[0-9a-f]{8,64}$")
 
 
 def normalise_identifier(raw: str, kind: IdentifierKind) -> str:
@@ -39,6 +41,16 @@ def normalise_identifier(raw: str, kind: IdentifierKind) -> str:
     >>> normalise_identifier("900101-1234567", IdentifierKind.NATIONAL_ID)
     '9001011234567'
     """
+    if kind is IdentifierKind.CARD:
+        value = re.sub(r"[\s-]", "", raw)
+        if not _CARD.match(value):
+            raise InvalidInput("Card number must be 15-16 digits", field="identifier")
+        return value
+    if kind is IdentifierKind.QR_TOKEN:
+        value = raw.strip().lower()
+        if not _TOKEN.match(value):
+            raise InvalidInput("QR token must be 8-64 hex digits", field="identifier")
+        return value
     if kind is IdentifierKind.PASSPORT:
         value = re.sub(r"[\s-]", "", raw).upper()
         if not _PASSPORT.match(value):
@@ -89,6 +101,16 @@ class Pseudonymiser:
         message = f"{kind.value}:{normalise_identifier(raw, kind)}".encode()
         digest = hmac.new(self._key, message, hashlib.sha256).hexdigest()
         return digest[:PERSON_KEY_HEX]
+
+    def person_keys(self, raws: list[str], kind: IdentifierKind) -> list[str | None]:
+        """Keys of many identifiers; None where one is malformed (for ingest)."""
+        out: list[str | None] = []
+        for raw in raws:
+            try:
+                out.append(self.person_key(raw, kind))
+            except InvalidInput:
+                out.append(None)
+        return out
 
 
 class Cipher:

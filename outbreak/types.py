@@ -45,6 +45,8 @@ class IdentifierKind(StrEnum):
     NATIONAL_ID = "national_id"  # resident registration number (13 digits)
     PHONE = "phone"  # mobile number
     PASSPORT = "passport"  # for foreign nationals
+    CARD = "card"  # payment card number: a card key, linked to people via the issuer
+    QR_TOKEN = "qr_token"  # KI-Pass one-time visitor token
 
 
 class ClusterKind(StrEnum):
