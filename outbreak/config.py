@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         description="Days a disclosed exposure place stays public after its last "
         "contact (KDCA guideline, Oct 2020).",
     )
+    retention_movement_days: int = Field(
+        28,
+        gt=0,
+        description="Days GPS and base-station pings are kept (the investigation "
+        "window of 14 days, twice over) before their partitions are deleted.",
+    )
     retention_contact_days: int = Field(
         42,
         gt=0,

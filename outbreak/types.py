@@ -46,7 +46,7 @@ class IdentifierKind(StrEnum):
     PHONE = "phone"  # mobile number
     PASSPORT = "passport"  # for foreign nationals
     CARD = "card"  # payment card number: a card key, linked to people via the issuer
-    QR_TOKEN = "qr_token"  # KI-Pass one-time visitor token
+    QR_TOKEN = "qr_token"  # noqa: S105 - KI-Pass one-time visitor token, not a secret
 
 
 class ClusterKind(StrEnum):

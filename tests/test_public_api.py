@@ -12,6 +12,7 @@ PACKAGES = [
     "outbreak.auth",
     "outbreak.cases",
     "outbreak.geo",
+    "outbreak.ingest",
     "outbreak.model",
     "outbreak.store",
     "outbreak.synth",

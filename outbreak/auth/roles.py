@@ -29,6 +29,8 @@ class Permission(StrEnum):
     CONTACT_READ = "contact.read"
     CONTACT_WRITE = "contact.write"
     STATS_READ = "stats.read"
+    MOVEMENT_INGEST = "movement.ingest"
+    MOVEMENT_READ = "movement.read"
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
 
@@ -39,7 +41,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN:              frozenset(Permission),
     Role.INVESTIGATOR:       frozenset({P.PERSON_READ, P.PERSON_WRITE, P.CASE_READ,
                                         P.CASE_WRITE, P.CLUSTER_READ, P.CLUSTER_WRITE,
-                                        P.CONTACT_READ, P.CONTACT_WRITE, P.STATS_READ}),
+                                        P.CONTACT_READ, P.CONTACT_WRITE, P.STATS_READ,
+                                        P.MOVEMENT_INGEST, P.MOVEMENT_READ}),
     Role.DATA_APPROVER:      frozenset({P.CASE_READ, P.STATS_READ}),
     Role.QUARANTINE_OFFICER: frozenset({P.PERSON_READ, P.CASE_READ, P.CONTACT_READ,
                                         P.STATS_READ}),

@@ -14,6 +14,7 @@ import click
 from outbreak import __version__
 from outbreak.cli.admin import audit, db, districts, retention, settings_cmd, users
 from outbreak.cli.context import CliState
+from outbreak.cli.ingest import ingest, retention_apply
 from outbreak.cli.model import model
 from outbreak.cli.serve import demo, serve
 from outbreak.cli.synth import synth
@@ -55,7 +56,10 @@ for command in (
     demo,
     model,
     synth,
+    ingest,
 ):
     main.add_command(command)
+
+retention.add_command(retention_apply)
 
 __all__ = ["main"]

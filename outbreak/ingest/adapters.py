@@ -31,7 +31,7 @@ from outbreak.ingest.schema import (
     VISITS,
     Reason,
 )
-from outbreak.privacy import Pseudonymiser
+from outbreak.privacy import Pseudonymiser, key64
 from outbreak.types import IdentifierKind
 
 Ints = NDArray[np.int64]
@@ -96,14 +96,12 @@ def mask(value: object) -> object:
 class Keys:
     """Pseudonymised identifiers as integer codes into a dictionary of keys."""
 
-    codes: Ints  # -1 where missing
-    dictionary: pa.Array
+    codes: Ints  # -1 where missing (the dictionary's last entry)
+    dictionary: Ints  # key64 of each distinct identifier
 
-    def take(self, mask: Bools) -> pa.DictionaryArray:
-        """The keys of the rows in ``mask``, dictionary-encoded (as stored)."""
-        return pa.DictionaryArray.from_arrays(
-            pa.array(self.codes[mask], pa.int32()), self.dictionary
-        )
+    def take(self, mask: Bools) -> pa.Array:
+        """The 64-bit keys of the rows in ``mask`` (as stored)."""
+        return pa.array(self.dictionary[self.codes[mask]], pa.int64())
 
 
 class _Rows:
@@ -124,7 +122,8 @@ class _Rows:
     def column(self, name: str) -> pa.ChunkedArray:
         if name not in self.raw.column_names:
             raise InvalidInput(
-                f"Input has no column {name!r} (has: {', '.join(self.raw.column_names)})",
+                f"Input has no column {name!r} "
+                f"(has: {', '.join(self.raw.column_names)})",
                 field=name,
             )
         return self.raw[name]
@@ -137,7 +136,7 @@ class _Rows:
             t = np.array([_parse_int(v) for v in col.to_pylist()], dtype=np.float64)
         t = np.asarray(t, dtype=np.float64)
         self.reject(~np.isfinite(t) | (t < T_MIN) | (t > T_MAX), Reason.BAD_TIME)
-        return np.nan_to_num(t).astype(np.int64)
+        return np.asarray(np.nan_to_num(t), dtype=np.int64)
 
     def keys(self, name: str, kind: IdentifierKind, pseudo: Pseudonymiser) -> Keys:
         """Pseudonymise a column: each distinct identifier is hashed once."""
@@ -149,7 +148,9 @@ class _Rows:
         codes = np.nan_to_num(codes.astype(np.float64), nan=-1).astype(np.int64)
         valid = np.array([k is not None for k in keys] + [False])
         self.reject(~valid[codes], Reason.BAD_IDENTIFIER)
-        return Keys(codes, pa.array([k or "" for k in keys], pa.string()))
+        return Keys(
+            codes, np.array([key64(k) if k else 0 for k in keys] + [0], dtype=np.int64)
+        )
 
     def rejects(self) -> pa.Table:
         lines, reasons = [], []
@@ -161,12 +162,25 @@ class _Rows:
             return REJECTS.empty_table()
         idx = np.concatenate(lines)
         rows = self.raw.take(pa.array(idx)).to_pylist()
-        raw = [json.dumps({k: (mask(v) if k in IDENTIFIER_COLUMNS else v)
-                           for k, v in row.items()}, ensure_ascii=False, default=str)
-               for row in rows]
-        return pa.table({"line": pa.array(idx + 1, pa.int64()),
-                         "reason": pa.array(reasons), "raw": pa.array(raw)},
-                        schema=REJECTS)
+        raw = [
+            json.dumps(
+                {
+                    k: (mask(v) if k in IDENTIFIER_COLUMNS else v)
+                    for k, v in row.items()
+                },
+                ensure_ascii=False,
+                default=str,
+            )
+            for row in rows
+        ]
+        return pa.table(
+            {
+                "line": pa.array(idx + 1, pa.int64()),
+                "reason": pa.array(reasons),
+                "raw": pa.array(raw),
+            },
+            schema=REJECTS,
+        )
 
 
 def _parse_int(value: object) -> float:
@@ -190,22 +204,26 @@ def _first_of(keys: list[Ints]) -> Bools:
     return out
 
 
-def _pings(key: Keys, ok: Bools, t: Ints, x: Ints, y: Ints, acc: Ints, source: str
-           ) -> pa.Table:
+def _pings(
+    key: Keys, ok: Bools, t: Ints, x: Ints, y: Ints, acc: Ints, source: str
+) -> pa.Table:
     t, x, y, acc = t[ok], x[ok], y[ok], acc[ok]
     gkey = (x // GRID_DM) * GKEY_STRIDE + (y // GRID_DM)
-    return pa.table({
-        "person_key": key.take(ok),
-        "t": pa.array(t, pa.int32()),
-        "x_dm": pa.array(x, pa.int32()),
-        "y_dm": pa.array(y, pa.int32()),
-        "accuracy_m": pa.array(acc, pa.int16()),
-        "source": pa.DictionaryArray.from_arrays(
-            pa.array(np.zeros(len(t), dtype=np.int32)), pa.array([source])
-        ),
-        "bin": pa.array(t // BIN_S, pa.int32()),
-        "gkey": pa.array(gkey, pa.int64()),
-    }, schema=PINGS)
+    return pa.table(
+        {
+            "person_key": key.take(ok),
+            "t": pa.array(t, pa.int32()),
+            "x_dm": pa.array(x, pa.int32()),
+            "y_dm": pa.array(y, pa.int32()),
+            "accuracy_m": pa.array(acc, pa.int16()),
+            "source": pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(len(t), dtype=np.int32)), pa.array([source])
+            ),
+            "bin": pa.array(t // BIN_S, pa.int32()),
+            "gkey": pa.array(gkey, pa.int64()),
+        },
+        schema=PINGS,
+    )
 
 
 def _dedupe_pings(rows: _Rows, key: Keys, t: Ints, acc: Ints) -> None:
@@ -236,8 +254,12 @@ def adapt_gps(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
     key = rows.keys("device_id", IdentifierKind.PHONE, pseudo)
     lat = rows.column("lat").to_numpy(zero_copy_only=False).astype(np.float64)
     lon = rows.column("lon").to_numpy(zero_copy_only=False).astype(np.float64)
-    inside = (lat >= KOREA_LAT[0]) & (lat <= KOREA_LAT[1]) & (lon >= KOREA_LON[0]) & (
-        lon <= KOREA_LON[1])
+    inside = (
+        (lat >= KOREA_LAT[0])
+        & (lat <= KOREA_LAT[1])
+        & (lon >= KOREA_LON[0])
+        & (lon <= KOREA_LON[1])
+    )
     rows.reject(~inside, Reason.OUTSIDE_COUNTRY)
     acc = rows.column("accuracy_m").to_numpy(zero_copy_only=False).astype(np.float64)
     rows.reject(~np.isfinite(acc) | (acc < 0), Reason.BAD_VALUE)
@@ -277,7 +299,9 @@ def adapt_telecom(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapt
     ids, tx, ty = ref.tower_arrays()
     cell_i = np.nan_to_num(cell, nan=-1).astype(np.int64)
     pos = np.clip(np.searchsorted(ids, cell_i), 0, max(len(ids) - 1, 0))
-    known = (len(ids) > 0) & (ids[pos] == cell_i) if len(ids) else np.zeros(rows.n, bool)
+    known = (
+        (len(ids) > 0) & (ids[pos] == cell_i) if len(ids) else np.zeros(rows.n, bool)
+    )
     rows.reject(~known, Reason.UNKNOWN_TOWER)
     x, y = np.where(known, tx[pos], 0), np.where(known, ty[pos], 0)
     acc = np.full(rows.n, TELECOM_ACCURACY_M, dtype=np.int64)
@@ -285,32 +309,39 @@ def adapt_telecom(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapt
     return Adapted(_pings(key, rows.ok, t, x, y, acc, "telecom"), rows.rejects())
 
 
-def _visits(rows: _Rows, key: Keys, t: Ints, place: Ints, source: str,
-            ref: Reference) -> pa.Table:
+def _visits(
+    rows: _Rows, key: Keys, t: Ints, place: Ints, source: str, ref: Reference
+) -> pa.Table:
     idx = np.flatnonzero(rows.ok)
     dup = ~_first_of([key.codes[idx], t[idx], place[idx]])
     bad = np.zeros(rows.n, dtype=bool)
     bad[idx[dup]] = True
     rows.reject(bad, Reason.DUPLICATE)
     ok = rows.ok
-    xy = np.array([ref.places[int(p)] for p in place[ok]], dtype=np.int64).reshape(-1, 2)
-    return pa.table({
-        "person_key": key.take(ok),
-        "place_id": pa.array(place[ok], pa.int32()),
-        "t": pa.array(t[ok], pa.int32()),
-        "source": pa.DictionaryArray.from_arrays(
-            pa.array(np.zeros(int(ok.sum()), dtype=np.int32)), pa.array([source])
-        ),
-        "x_dm": pa.array(xy[:, 0], pa.int32()),
-        "y_dm": pa.array(xy[:, 1], pa.int32()),
-    }, schema=VISITS)
+    xy = np.array([ref.places[int(p)] for p in place[ok]], dtype=np.int64).reshape(
+        -1, 2
+    )
+    return pa.table(
+        {
+            "person_key": key.take(ok),
+            "place_id": pa.array(place[ok], pa.int32()),
+            "t": pa.array(t[ok], pa.int32()),
+            "source": pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(int(ok.sum()), dtype=np.int32)), pa.array([source])
+            ),
+            "x_dm": pa.array(xy[:, 0], pa.int32()),
+            "y_dm": pa.array(xy[:, 1], pa.int32()),
+        },
+        schema=VISITS,
+    )
 
 
 def _known_places(rows: _Rows, ids: np.ndarray, ref: Reference) -> Ints:
     known = np.array([v is not None and int(v) in ref.places for v in ids])
     rows.reject(~known, Reason.UNKNOWN_VENUE)
-    return np.array([int(v) if k else -1 for v, k in zip(ids, known, strict=True)],
-                    dtype=np.int64)
+    return np.array(
+        [int(v) if k else -1 for v, k in zip(ids, known, strict=True)], dtype=np.int64
+    )
 
 
 def adapt_card(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
@@ -321,18 +352,22 @@ def adapt_card(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
     rows = _Rows(raw)
     t = rows.times()
     key = rows.keys("card_token", IdentifierKind.CARD, pseudo)
-    place = _known_places(rows, rows.column("merchant_id").to_numpy(zero_copy_only=False), ref)
+    place = _known_places(
+        rows, rows.column("merchant_id").to_numpy(zero_copy_only=False), ref
+    )
     amount = rows.column("amount_krw").to_numpy(zero_copy_only=False).astype(np.float64)
     rows.reject(~np.isfinite(amount) | (amount < 0), Reason.BAD_VALUE)
     return Adapted(_visits(rows, key, t, place, "card", ref), rows.rejects())
 
 
 def adapt_qr(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
-    """KI-Pass QR check-ins: venue_id, visitor_token, timestamp → visits by token key."""
+    """KI-Pass check-ins: venue_id, visitor_token, timestamp → visits by token key."""
     rows = _Rows(raw)
     t = rows.times()
     key = rows.keys("visitor_token", IdentifierKind.QR_TOKEN, pseudo)
-    place = _known_places(rows, rows.column("venue_id").to_numpy(zero_copy_only=False), ref)
+    place = _known_places(
+        rows, rows.column("venue_id").to_numpy(zero_copy_only=False), ref
+    )
     return Adapted(_visits(rows, key, t, place, "qr", ref), rows.rejects())
 
 
@@ -352,8 +387,14 @@ def adapt_qr_identity(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> A
     bad[idx[dup]] = True
     rows.reject(bad, Reason.DUPLICATE)
     ok = rows.ok
-    table = pa.table({"token_key": token.take(ok), "person_key": person.take(ok),
-                      "t": pa.array(t[ok], pa.int32())}, schema=QR_IDENTITY)
+    table = pa.table(
+        {
+            "token_key": token.take(ok),
+            "person_key": person.take(ok),
+            "t": pa.array(t[ok], pa.int32()),
+        },
+        schema=QR_IDENTITY,
+    )
     return Adapted(table, rows.rejects())
 
 

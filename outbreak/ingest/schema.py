@@ -1,8 +1,9 @@
 """Canonical movement tables, declared once (style rule 17).
 
 ``pings`` — one located observation of a person (GPS fix or base-station record):
-person key, time, EPSG:5179 position in decimetres, accuracy, source, plus the keys
-every query uses: the 5-minute ``bin`` and the 20 m grid cell ``gkey``. Stored under
+person key (as ``key64``: its first 64 bits), time, EPSG:5179 position in
+decimetres, accuracy, source, plus the keys every query uses: the 5-minute
+``bin`` and the 20 m grid cell ``gkey``. Stored under
 ``pings/date=YYYY-MM-DD/tile=X_Y/`` (2 km tiles) sorted by (bin, gkey).
 
 ``visits`` — a person at a known place (card payment, KI-Pass QR or 안심콜 check-in):
@@ -23,35 +24,43 @@ GRID_DM = 200  # 20 m grid cells, in decimetres
 TILE_DM = 20_000  # 2 km partition tiles, in decimetres
 GKEY_STRIDE = 1_000_000  # gkey = gx * stride + gy (gy < 1e6 anywhere in Korea)
 
-KEY = pa.dictionary(pa.int32(), pa.string())  # person keys repeat: dictionary-encoded
-PINGS = pa.schema([
-    pa.field("person_key", KEY),
-    pa.field("t", pa.int32()),
-    pa.field("x_dm", pa.int32()),
-    pa.field("y_dm", pa.int32()),
-    pa.field("accuracy_m", pa.int16()),
-    pa.field("source", pa.dictionary(pa.int32(), pa.string())),
-    pa.field("bin", pa.int32()),
-    pa.field("gkey", pa.int64()),
-])
-VISITS = pa.schema([
-    pa.field("person_key", KEY),
-    pa.field("place_id", pa.int32()),
-    pa.field("t", pa.int32()),
-    pa.field("source", pa.dictionary(pa.int32(), pa.string())),
-    pa.field("x_dm", pa.int32()),
-    pa.field("y_dm", pa.int32()),
-])
-QR_IDENTITY = pa.schema([
-    pa.field("token_key", KEY),
-    pa.field("person_key", KEY),
-    pa.field("t", pa.int32()),
-])
-REJECTS = pa.schema([
-    pa.field("line", pa.int64()),  # 1-based row number in the source file
-    pa.field("reason", pa.string()),
-    pa.field("raw", pa.string()),  # the row as JSON, identifiers masked
-])
+KEY = pa.int64()  # outbreak.privacy.key64 of the person key: 8 bytes a row
+PINGS = pa.schema(
+    [
+        pa.field("person_key", KEY),
+        pa.field("t", pa.int32()),
+        pa.field("x_dm", pa.int32()),
+        pa.field("y_dm", pa.int32()),
+        pa.field("accuracy_m", pa.int16()),
+        pa.field("source", pa.dictionary(pa.int32(), pa.string())),
+        pa.field("bin", pa.int32()),
+        pa.field("gkey", pa.int64()),
+    ]
+)
+VISITS = pa.schema(
+    [
+        pa.field("person_key", KEY),
+        pa.field("place_id", pa.int32()),
+        pa.field("t", pa.int32()),
+        pa.field("source", pa.dictionary(pa.int32(), pa.string())),
+        pa.field("x_dm", pa.int32()),
+        pa.field("y_dm", pa.int32()),
+    ]
+)
+QR_IDENTITY = pa.schema(
+    [
+        pa.field("token_key", KEY),
+        pa.field("person_key", KEY),
+        pa.field("t", pa.int32()),
+    ]
+)
+REJECTS = pa.schema(
+    [
+        pa.field("line", pa.int64()),  # 1-based row number in the source file
+        pa.field("reason", pa.string()),
+        pa.field("raw", pa.string()),  # the row as JSON, identifiers masked
+    ]
+)
 # Personal data: the person key links to people; nothing else here identifies anyone.
 PERSONAL_COLUMNS = {"pings": ("person_key",), "visits": ("person_key",),
                     "qr_identity": ("token_key", "person_key")}  # fmt: skip

@@ -9,6 +9,7 @@ from outbreak.store.tables.cases import (
     ContactRow,
 )
 from outbreak.store.tables.geo import DistrictRow
+from outbreak.store.tables.ingest import IngestBatchRow
 from outbreak.store.tables.people import PERSONAL_COLUMNS, PersonRow
 from outbreak.store.tables.users import ApiKeyRow, UserRoleRow, UserRow, UserScopeRow
 
@@ -22,6 +23,7 @@ __all__ = [
     "ClusterRow",
     "ContactRow",
     "DistrictRow",
+    "IngestBatchRow",
     "PersonRow",
     "UserRoleRow",
     "UserRow",
