@@ -20,3 +20,15 @@ def test_rt_benchmark_smoke() -> None:
     assert done.returncode == 0, done.stderr
     assert "faster than the per-window loop" in done.stdout
     assert "EpiEstim" in done.stdout
+
+
+def test_ingest_benchmark_smoke() -> None:
+    done = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(ROOT / "bench" / "ingest.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "bytes/ping" in done.stdout and "the pandas baseline" in done.stdout

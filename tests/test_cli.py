@@ -158,10 +158,12 @@ def test_settings_hide_secrets(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_demo_loads_once_without_serving(run) -> None:  # type: ignore[no-untyped-def]
-    first = run("demo", "--no-serve", "--scale", "0.02")
+    first = run("demo", "--no-serve", "--scale", "0.02", "--city-people", "300")
     assert first.exit_code == 0, first.output
     assert "Loaded" in first.output and "outbreak-demo" in first.output
-    again = run("demo", "--no-serve")
+    assert "new rows ingested" in " ".join(first.output.split())
+    again = run("demo", "--no-serve", "--city-people", "300")
+    assert "0 new rows ingested" in " ".join(again.output.split())  # idempotent
     assert "already loaded" in again.output
     assert "entries intact" in run("audit", "verify").output
     refused = run("demo", "--no-serve", OUTBREAK_ENV="prod")
@@ -169,7 +171,7 @@ def test_demo_loads_once_without_serving(run) -> None:  # type: ignore[no-untype
 
 
 def test_retention_sweep(run) -> None:  # type: ignore[no-untyped-def]
-    run("demo", "--no-serve", "--scale", "0.02")
+    run("demo", "--no-serve", "--scale", "0.02", "--city-people", "0")
     kept = run("retention", "sweep")
     assert kept.exit_code == 0 and "0 people purged" in kept.output
     later = run("retention", "sweep", "--today", "2099-01-01")

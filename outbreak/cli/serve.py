@@ -40,14 +40,65 @@ def serve(state: CliState, host: str | None, port: int | None) -> None:
     _serve(state, host, port)
 
 
+def _demo_city(state: CliState, people: int) -> None:
+    """A synthetic city of ``people`` × 3 days, generated once and ingested."""
+    from outbreak.audit import Access
+    from outbreak.auth import principal_for
+    from outbreak.cli.ingest import movement_store
+    from outbreak.ingest import city_reference, ingest_file, recover
+    from outbreak.synth.generate import FEEDS, generate
+
+    city = state.settings.data_dir / "city"
+    if not (city / "manifest.json").exists():
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(
+                f"Building a city of {people:,} people × 3 days", total=1
+            )
+            generate(
+                city,
+                people=people,
+                days=3,
+                seed=1,
+                progress=lambda d, n: bar.update(task, completed=d, total=n),
+            )
+    store = movement_store(state)
+    ref = city_reference(city)
+    files = [
+        (feed, f)
+        for feed in FEEDS
+        for f in sorted((city / "feeds" / feed).rglob("*.parquet"))
+    ]
+    with state.session() as session, Progress(console=console, transient=True) as bar:
+        recover(session, store)
+        access = Access(session, principal_for(session, "admin"), "demo data load")
+        task = bar.add_task("Ingesting the city's feeds", total=len(files))
+        new = 0
+        for feed, path in files:
+            summary = ingest_file(access, state.keys, store, feed, path, ref)
+            new += 0 if summary.skipped else summary.accepted
+            bar.advance(task)
+    console.print(f"Movement data: {new:,} new rows ingested from {city}")
+
+
 @click.command()
 @click.option("--serve/--no-serve", "then_serve", default=True, show_default=True)
 @click.option("--scale", default=0.2, show_default=True, help="Fraction of the wave.")
+@click.option(
+    "--city-people",
+    default=20_000,
+    show_default=True,
+    help="People in the synthetic city (0: no city).",
+)
 @click.option("--host")
 @click.option("--port", type=int)
 @pass_state
 def demo(
-    state: CliState, then_serve: bool, scale: float, host: str | None, port: int | None
+    state: CliState,
+    then_serve: bool,
+    scale: float,
+    city_people: int,
+    host: str | None,
+    port: int | None,
 ) -> None:
     """Set up the embedded database with demo data, then serve it."""
     if state.settings.env == "prod":
@@ -76,6 +127,8 @@ def demo(
             f"Loaded {summary.cases} cases, {summary.contacts} contacts, "
             f"{summary.clusters} clusters."
         )
+    if city_people:
+        _demo_city(state, city_people)
     console.print(
         f"Demo users: {', '.join(DEMO_USERS)} — password [bold]{DEMO_PASSWORD}[/bold]"
     )

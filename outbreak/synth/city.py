@@ -12,8 +12,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from outbreak.geo.metric import seoul_gu, to_metres
 from outbreak.synth import params as P
-from outbreak.synth.space import seoul_gu, to_metres
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]

@@ -17,10 +17,10 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from outbreak.geo.metric import fast_degrees
 from outbreak.synth import params as P
 from outbreak.synth.city import KIND, City, card_of, phone_of, rng_for
 from outbreak.synth.itinerary import DAY_S, Stays
-from outbreak.synth.space import fast_degrees
 
 Ints = NDArray[np.int64]
 BINS = DAY_S // P.BIN_S

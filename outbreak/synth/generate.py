@@ -26,10 +26,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from outbreak.errors import InvalidInput
+from outbreak.geo.metric import fast_degrees, seoul_gu
 from outbreak.synth.city import CHUNK, KINDS, build_city, phone_of, residents
 from outbreak.synth.feeds import gps_and_telecom, transactions, truth
 from outbreak.synth.itinerary import day_stays
-from outbreak.synth.space import fast_degrees, seoul_gu
 
 SEOUL_TZ = ZoneInfo("Asia/Seoul")
 FEEDS = ("gps", "telecom", "card", "qr", "qr_identity", "phone")

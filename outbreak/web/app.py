@@ -15,11 +15,12 @@ from fastapi.staticfiles import StaticFiles
 
 from outbreak import __version__
 from outbreak.config import Settings
+from outbreak.ingest.store import MovementStore
 from outbreak.privacy import Keys
 from outbreak.store import make_engine, make_sessionmaker
 from outbreak.web.dashboard import rt_views, views
 from outbreak.web.errors import install_error_handlers
-from outbreak.web.routes import admin, cases, model
+from outbreak.web.routes import admin, cases, model, movement
 
 log = logging.getLogger(__name__)
 # The dashboard loads nothing from elsewhere: a strict policy costs nothing.
@@ -46,6 +47,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    app.state.movement = MovementStore(settings.parquet_path / "movement")
     app.state.keys = Keys(
         pseudonym_key=settings.pseudonym_key.get_secret_value(),
         data_key=settings.data_key.get_secret_value(),
@@ -55,6 +57,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.include_router(admin.router)
     app.include_router(cases.router)
     app.include_router(model.router)
+    app.include_router(movement.router)
     app.include_router(views.router)
     app.include_router(rt_views.router)
     _install_docs(app)  # before /static: its mount would shadow /static/swagger

@@ -14,7 +14,7 @@ import pytest
 from outbreak.synth.city import KIND, build_city, residents
 from outbreak.synth.generate import FEEDS, generate
 from outbreak.synth.itinerary import DAY_S, day_stays
-from outbreak.synth.space import fast_degrees, seoul_gu, to_degrees, to_metres
+from outbreak.geo.metric import fast_degrees, seoul_gu, to_degrees, to_metres
 
 
 def digest(root: Path) -> str:

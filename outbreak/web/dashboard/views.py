@@ -177,3 +177,36 @@ def case_list(
             "end": min(page * PAGE_SIZE, count),
         },
     )
+
+
+@router.get("/movement", response_class=HTMLResponse)
+def movement_page(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """What the movement store holds, per source and district."""
+    try:
+        principal = _caller(request, session, settings)
+    except NotAuthenticated:
+        return _to_login(request)
+    from outbreak.auth import Permission, authorize
+    from outbreak.ingest.summary import summarise
+
+    try:
+        authorize(principal, Permission.STATS_READ)
+    except PermissionDenied:
+        return _render(request, "forbidden.html", {"principal": principal}, 403)
+    summary = summarise(request.app.state.movement)
+    sources = sorted(summary.by_source)
+    names = {d.code: d.name(_lang(request)) for d in load_districts()}
+    rows = sorted(summary.by_district.items(), key=lambda kv: -sum(kv[1].values()))
+    return _render(
+        request,
+        "movement.html",
+        {
+            "principal": principal,
+            "summary": summary,
+            "sources": sources,
+            "rows": rows,
+            "names": names,
+        },
+    )

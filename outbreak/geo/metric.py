@@ -1,4 +1,4 @@
-"""Seoul in metres: projected district outlines, point sampling, lat/lon conversion.
+"""Districts in metres: projected outlines, point-in-district, sampling, lat/lon.
 
 Everything in the synthetic city lives in EPSG:5179 (Korea 2000 / Unified CS, metres),
 the national grid Korean agencies use; only the raw GPS and venue feeds carry WGS84
@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pyproj import Transformer
 
-from outbreak.geo import SEOUL_CODE, load_districts
+from outbreak.geo.districts import SEOUL_CODE, load_districts
 
 Floats = NDArray[np.float64]
 
@@ -165,3 +165,32 @@ def fast_degrees() -> FastDegrees:
         np.asarray(lat_coef, dtype=np.float64),
         origin,
     )
+
+
+def gu_of(x: Floats, y: Floats, *, snap_m: float = 0.0) -> NDArray[np.int64]:
+    """Index into :func:`seoul_gu` of the district containing each point, or -1.
+
+    With ``snap_m``, a point outside every outline (the outlines are simplified) goes
+    to the district whose vertices come within that distance.
+    """
+    out = np.full(len(x), -1, dtype=np.int64)
+    gus = seoul_gu()
+    for i, gu in enumerate(gus):
+        x0, y0, x1, y1 = gu.bbox
+        near = np.flatnonzero((out < 0) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+        if len(near):
+            out[near[gu.contains(x[near], y[near])]] = i
+    if snap_m > 0 and (out < 0).any():
+        lost = np.flatnonzero(out < 0)
+        best = np.full(len(lost), np.inf)
+        for i, gu in enumerate(gus):
+            pts = np.vstack(gu.rings)
+            d = np.min(
+                np.hypot(
+                    x[lost, None] - pts[None, :, 0], y[lost, None] - pts[None, :, 1]
+                ),
+                axis=1,
+            )
+            closer = (d < best) & (d <= snap_m)
+            out[lost[closer]], best[closer] = i, d[closer]
+    return out
