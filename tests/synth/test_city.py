@@ -11,10 +11,10 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
+from outbreak.geo.metric import fast_degrees, seoul_gu, to_degrees, to_metres
 from outbreak.synth.city import KIND, build_city, residents
 from outbreak.synth.generate import FEEDS, generate
 from outbreak.synth.itinerary import DAY_S, day_stays
-from outbreak.geo.metric import fast_degrees, seoul_gu, to_degrees, to_metres
 
 
 def digest(root: Path) -> str:
