@@ -10,7 +10,9 @@ are kept with their identifiers masked, so no raw identifier reaches the disk.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -81,9 +83,29 @@ class Adapted:
         return out
 
 
-@lru_cache(maxsize=1)
-def _to_5179() -> Transformer:
+@lru_cache(maxsize=4)
+def _to_5179(thread: int) -> Transformer:
+    del thread  # one transformer per thread: PROJ objects are not shared across threads
     return Transformer.from_crs(4326, 5179, always_xy=True)
+
+
+def _project_dm(
+    lon: NDArray[np.float64], lat: NDArray[np.float64]
+) -> tuple[Ints, Ints]:
+    """WGS84 → EPSG:5179 decimetres, split over the cores (PROJ releases the GIL)."""
+    workers = max(1, min(os.cpu_count() or 1, len(lon) // 500_000))
+    parts = np.array_split(np.arange(len(lon)), workers)
+
+    def run(job: tuple[int, NDArray[np.int64]]) -> tuple[NDArray[np.float64], ...]:
+        i, part = job
+        x, y = _to_5179(i).transform(lon[part], lat[part])
+        return np.asarray(x), np.asarray(y)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done = list(pool.map(run, enumerate(parts)))
+    x = np.concatenate([d[0] for d in done]) if done else np.empty(0)
+    y = np.concatenate([d[1] for d in done]) if done else np.empty(0)
+    return np.round(x * 10).astype(np.int64), np.round(y * 10).astype(np.int64)
 
 
 def mask(value: object) -> object:
@@ -226,24 +248,45 @@ def _pings(
     )
 
 
-def _dedupe_pings(rows: _Rows, key: Keys, t: Ints, acc: Ints) -> None:
-    """Exact duplicates out; then keep the most accurate fix per person and bin."""
+def _dedupe_pings(rows: _Rows, key: Keys, t: Ints, acc: Ints) -> Ints:
+    """Exact duplicates out, then the most accurate fix per person and bin.
+
+    One sort by (person, time) serves both checks and the speed check after them;
+    returns the surviving rows in that order.
+    """
     idx = np.flatnonzero(rows.ok)
-    codes = key.codes[idx]
-    dup = ~_first_of([codes, t[idx]])
+    c, tt = key.codes[idx], t[idx]
+    if (
+        len(idx) > 1
+        and ((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (tt[1:] >= tt[:-1]))).all()
+    ):
+        order = idx  # feeds usually come grouped by device in time order: no sort
+    else:
+        order = idx[np.lexsort((tt, c))]
+        c, tt = key.codes[order], t[order]
+    dup = np.zeros(len(order), dtype=bool)
+    dup[1:] = (c[1:] == c[:-1]) & (tt[1:] == tt[:-1])
     bad = np.zeros(rows.n, dtype=bool)
-    bad[idx[dup]] = True
+    bad[order[dup]] = True
     rows.reject(bad, Reason.DUPLICATE)
-    idx = np.flatnonzero(rows.ok)
-    codes = key.codes[idx]
-    order = np.lexsort((acc[idx], t[idx] // BIN_S, codes))  # best accuracy first
-    ordered = idx[order]
-    c, b = codes[order], t[ordered] // BIN_S
-    later = np.zeros(len(ordered), dtype=bool)
-    later[1:] = (c[1:] == c[:-1]) & (b[1:] == b[:-1])
+    order, c, tt = order[~dup], c[~dup], tt[~dup]
+    b = tt // BIN_S
+    start = np.ones(len(order), dtype=bool)
+    start[1:] = (c[1:] != c[:-1]) | (b[1:] != b[:-1])
+    group = np.cumsum(start) - 1
+    a = acc[order]
+    best = np.minimum.reduceat(a, np.flatnonzero(start)) if len(a) else a
+    # keep one row per (person, bin): the earliest with the bin's best accuracy
+    cand = np.flatnonzero(a == best[group])
+    g = group[cand]
+    first = np.ones(len(cand), dtype=bool)
+    first[1:] = g[1:] != g[:-1]
+    keep = np.zeros(len(order), dtype=bool)
+    keep[cand[first]] = True
     bad = np.zeros(rows.n, dtype=bool)
-    bad[ordered[later]] = True
+    bad[order[~keep]] = True
     rows.reject(bad, Reason.SAME_BIN)
+    return np.asarray(order[keep])
 
 
 def adapt_gps(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
@@ -266,20 +309,22 @@ def adapt_gps(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
     acc = np.nan_to_num(acc).astype(np.int64)
     x = np.zeros(rows.n, dtype=np.int64)
     y = np.zeros(rows.n, dtype=np.int64)
-    ok = rows.ok
-    px, py = _to_5179().transform(lon[ok], lat[ok])
-    x[ok], y[ok] = np.round(np.asarray(px) * 10), np.round(np.asarray(py) * 10)
-    _dedupe_pings(rows, key, t, acc)
-    _speed_check(rows, key, t, x, y)
+    ok = np.flatnonzero(rows.ok)
+    x[ok], y[ok] = _project_dm(lon[ok], lat[ok])
+    order = _dedupe_pings(rows, key, t, acc)
+    _speed_check(rows, order, key, t, x, y)
     return Adapted(_pings(key, rows.ok, t, x, y, acc, "gps"), rows.rejects())
 
 
-def _speed_check(rows: _Rows, key: Keys, t: Ints, x: Ints, y: Ints) -> None:
-    """Reject fixes that imply > 250 km/h from the person's previous fix."""
-    idx = np.flatnonzero(rows.ok)
-    if len(idx) < 2:
+def _speed_check(
+    rows: _Rows, order: Ints, key: Keys, t: Ints, x: Ints, y: Ints
+) -> None:
+    """Reject fixes that imply > 250 km/h from the person's previous fix.
+
+    ``order`` lists the surviving rows sorted by (person, time).
+    """
+    if len(order) < 2:
         return
-    order = idx[np.lexsort((t[idx], key.codes[idx]))]
     c = key.codes[order]
     same = c[1:] == c[:-1]
     dt = np.maximum(t[order][1:] - t[order][:-1], 1)
