@@ -37,9 +37,9 @@ def test_db_upgrade_on_both_backends(
     url = databases.url(backend, empty=True)
     result = run("db", "upgrade", OUTBREAK_DATABASE_URL=url)
     assert result.exit_code == 0, result.output
-    assert "revision 0001" in result.output
+    assert "revision 0002" in result.output
     current = run("db", "current", OUTBREAK_DATABASE_URL=url)
-    assert "current: 0001  head: 0001" in current.output
+    assert "current: 0002  head: 0002" in current.output
     databases.drop(url)
 
 
