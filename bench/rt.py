@@ -101,8 +101,12 @@ def epiestim(counts: np.ndarray) -> tuple[float, np.ndarray] | None:
         header = ",".join(f"r{i}" for i in range(len(counts)))
         np.savetxt(data, counts.T, fmt="%d", delimiter=",", header=header, comments="")
         script.write_text(R_SCRIPT)
-        done = subprocess.run(["Rscript", str(script), str(data), str(out)],
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["Rscript", str(script), str(data), str(out)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             print(f"EpiEstim failed: {done.stderr.strip()[-300:]}", file=sys.stderr)
             return None
@@ -123,25 +127,33 @@ def main() -> None:
         args.regions, args.days, args.r_regions, args.loop_regions = 6, 120, 2, 2
     counts = synthetic(args.regions, args.days)
     windows = args.days - 7
-    print(f"Rt, {args.regions} regions × {args.days} days ({args.regions * windows:,} "
-          "weekly windows), parametric SI 4.7/2.9")
+    print(
+        f"Rt, {args.regions} regions × {args.days} days ({args.regions * windows:,} "
+        "weekly windows), parametric SI 4.7/2.9"
+    )
     t_ours, mean = ours(counts)
     print(f"outbreak RtEstimator     {t_ours:8.3f} s   (all regions, best of 3)")
 
     t_loop, loop_mean = loop(counts[: args.loop_regions])
     scale = args.regions / args.loop_regions
-    print(f"per-window SciPy loop    {t_loop * scale:8.3f} s   (measured on "
-          f"{args.loop_regions} regions: {t_loop:.3f} s, ×{scale:g})")
+    print(
+        f"per-window SciPy loop    {t_loop * scale:8.3f} s   (measured on "
+        f"{args.loop_regions} regions: {t_loop:.3f} s, ×{scale:g})"
+    )
     assert np.allclose(loop_mean, mean[: args.loop_regions], rtol=1e-9, equal_nan=True)
 
     r = epiestim(counts[: args.r_regions])
     if r is None:
-        print("EpiEstim (R)                  –     (Rscript or r-cran-epiestim missing)")
+        print(
+            "EpiEstim (R)                  –     (Rscript or r-cran-epiestim missing)"
+        )
     else:
         t_r, r_mean = r
         r_scale = args.regions / args.r_regions
-        print(f"EpiEstim 2.2-4 (R)       {t_r * r_scale:8.3f} s   (measured on "
-              f"{args.r_regions} regions: {t_r:.3f} s, ×{r_scale:g})")
+        print(
+            f"EpiEstim 2.2-4 (R)       {t_r * r_scale:8.3f} s   (measured on "
+            f"{args.r_regions} regions: {t_r:.3f} s, ×{r_scale:g})"
+        )
         diff = np.nanmax(np.abs(r_mean - mean[: args.r_regions]) / r_mean)
         print(f"max relative difference from EpiEstim: {diff:.1e}")
         print(f"ratio: {t_r * r_scale / t_ours:,.0f}× faster than EpiEstim")
