@@ -108,7 +108,8 @@ def main() -> None:
         base_rate = table.num_rows / base_s
         print(
             f"baseline pandas read_csv + to_parquet ({table.num_rows:,} rows of "
-            f"{first.parent.name}/{first.name}): {base_s:.2f} s, {base_rate:,.0f} rows/s"
+            f"{first.parent.name}/{first.name}): {base_s:.2f} s, "
+            f"{base_rate:,.0f} rows/s"
         )
         print(
             f"ratio: GPS ingest {rates['gps'] / base_rate:.2f}× the pandas baseline "

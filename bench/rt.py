@@ -44,7 +44,8 @@ cfg <- make_config(list(t_start = seq(2, T - 6), t_end = seq(8, T), mean_si = 4.
                         std_si = 2.9))
 out <- NULL
 elapsed <- system.time(for (j in seq_len(ncol(incid))) {
-  res <- suppressWarnings(estimate_R(incid[[j]], method = "parametric_si", config = cfg))
+  res <- suppressWarnings(
+    estimate_R(incid[[j]], method = "parametric_si", config = cfg))
   out <- rbind(out, res$R[, "Mean(R)"])
 })[["elapsed"]]
 write.csv(out, args[2], row.names = FALSE)
