@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 GENESIS_HASH = "0" * 64
+FIELD_LIMITS = {"actor": 64, "role": 200, "action": 40, "subject_type": 20,
+                "subject_id": 64, "purpose": 200, "outcome": 10}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,14 @@ class AuditFields:
     purpose: str
     outcome: str  # "allowed" or "denied"
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        # Fit the columns (PostgreSQL refuses longer values, which would lose the
+        # entry — worst of all for a denied attempt): cut, and mark the cut.
+        for name, limit in FIELD_LIMITS.items():
+            value = getattr(self, name)
+            if len(value) > limit:
+                object.__setattr__(self, name, value[: limit - 1] + "…")
 
 
 @dataclass(frozen=True)

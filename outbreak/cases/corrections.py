@@ -112,12 +112,13 @@ def update_cluster(
 ) -> ClusterRow:
     """Rename or re-describe a cluster."""
     cluster, _ = get_cluster(access, cluster_id)
-    access.check(
-        Permission.CLUSTER_WRITE,
-        subject_type="cluster",
-        subject_id=str(cluster_id),
-        district_code=district_code or cluster.district_code,
-    )
+    for district in {cluster.district_code, district_code or cluster.district_code}:
+        access.check(  # jurisdiction over where it is and where it goes
+            Permission.CLUSTER_WRITE,
+            subject_type="cluster",
+            subject_id=str(cluster_id),
+            district_code=district,
+        )
     if name and name != cluster.name:
         if queries.cluster_by_name(session=access.session, name=name):
             raise Conflict(f"A cluster named {name!r} already exists", field="name")
@@ -149,15 +150,16 @@ def delete_cluster(access: Access, cluster_id: int) -> None:
 
 def unlink_case(access: Access, cluster_id: int, case_id: int) -> None:
     """Take a case out of a cluster."""
-    _, ids = get_cluster(access, cluster_id)
+    cluster, ids = get_cluster(access, cluster_id)
     case = get_case(access, case_id)
-    access.check(
-        Permission.CLUSTER_WRITE,
-        subject_type="case",
-        subject_id=str(case_id),
-        district_code=case.district_code,
-        detail=f"unlink from cluster {cluster_id}",
-    )
+    for district in {cluster.district_code, case.district_code}:
+        access.check(
+            Permission.CLUSTER_WRITE,
+            subject_type="case",
+            subject_id=str(case_id),
+            district_code=district,
+            detail=f"unlink from cluster {cluster_id}",
+        )
     if case_id not in ids:
         raise NotFound(
             f"Case {case_id} is not in cluster {cluster_id}", field="case_id"

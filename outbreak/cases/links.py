@@ -31,7 +31,7 @@ def create_cluster(
     access.check(
         Permission.CLUSTER_WRITE,
         subject_type="cluster",
-        subject_id=name,
+        subject_id=name[:64],
         district_code=district_code,
     )
     if queries.cluster_by_name(session=access.session, name=name):
@@ -50,7 +50,10 @@ def get_cluster(access: Access, cluster_id: int) -> tuple[ClusterRow, list[int]]
     if cluster is None:
         raise NotFound(f"No cluster with id {cluster_id}", field="cluster_id")
     access.check(
-        Permission.CLUSTER_READ, subject_type="cluster", subject_id=str(cluster_id)
+        Permission.CLUSTER_READ,
+        subject_type="cluster",
+        subject_id=str(cluster_id),
+        district_code=cluster.district_code,
     )
     ids = queries.cluster_case_ids(session=access.session, cluster_id=cluster_id)
     return cluster, ids
@@ -61,20 +64,26 @@ def list_clusters(
 ) -> tuple[list[tuple[ClusterRow, int]], int]:
     """A page of clusters with their sizes."""
     access.check(Permission.CLUSTER_READ, subject_type="cluster", subject_id="list")
-    return queries.list_clusters(session=access.session, limit=limit, offset=offset)
+    return queries.list_clusters(
+        session=access.session,
+        scopes=access.principal.scopes,
+        limit=limit,
+        offset=offset,
+    )
 
 
 def link_case(access: Access, cluster_id: int, case_id: int) -> None:
     """Add a case to a cluster (once)."""
     cluster, ids = get_cluster(access, cluster_id)
     case = get_case(access, case_id)
-    access.check(
-        Permission.CLUSTER_WRITE,
-        subject_type="case",
-        subject_id=str(case.id),
-        district_code=case.district_code,
-        detail=f"link to cluster {cluster.id}",
-    )
+    for district in {cluster.district_code, case.district_code}:
+        access.check(
+            Permission.CLUSTER_WRITE,
+            subject_type="case",
+            subject_id=str(case.id),
+            district_code=district,
+            detail=f"link to cluster {cluster.id}",
+        )
     if case.id in ids:
         raise Conflict(
             f"Case {case.id} is already in cluster {cluster.id}", field="case_id"

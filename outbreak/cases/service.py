@@ -67,7 +67,15 @@ def register_person(
         district_code=district_code,
         detail="register",
     )
-    if access.session.get(PersonRow, key) is not None:
+    existing = access.session.get(PersonRow, key)
+    if existing is not None:
+        if not access.principal.covers(existing.district_code):
+            # registered elsewhere: say so without handing out the key
+            raise Conflict(
+                "This person is already registered by another jurisdiction; ask "
+                "them, or an officer with national scope, to share the case",
+                field="identifier",
+            )
         raise Conflict(
             f"Person {key} is already registered; use that key", field="identifier"
         )

@@ -20,7 +20,6 @@ from outbreak.ingest import (
     city_reference,
     ingest_file,
     load_reference,
-    recover,
 )
 
 pass_state = click.make_pass_decorator(CliState)
@@ -74,9 +73,6 @@ def ingest(
     table = Table("file", "rows", "accepted", "rejected", "reasons", "")
     began, total = time.perf_counter(), 0
     with state.session() as session:
-        recovered = recover(session, store)
-        if recovered:
-            console.print(f"[yellow]Undid {recovered} interrupted batch(es)[/yellow]")
         access = Access(session, principal_for(session, user), purpose)
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task(f"Ingesting {source}", total=len(paths))

@@ -45,7 +45,7 @@ def _demo_city(state: CliState, people: int) -> None:
     from outbreak.audit import Access
     from outbreak.auth import principal_for
     from outbreak.cli.ingest import movement_store
-    from outbreak.ingest import city_reference, ingest_file, recover
+    from outbreak.ingest import city_reference, ingest_file
     from outbreak.synth.generate import FEEDS, generate
 
     city = state.settings.data_dir / "city"
@@ -69,7 +69,6 @@ def _demo_city(state: CliState, people: int) -> None:
         for f in sorted((city / "feeds" / feed).rglob("*.parquet"))
     ]
     with state.session() as session, Progress(console=console, transient=True) as bar:
-        recover(session, store)
         access = Access(session, principal_for(session, "admin"), "demo data load")
         task = bar.add_task("Ingesting the city's feeds", total=len(files))
         new = 0

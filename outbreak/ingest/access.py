@@ -14,13 +14,13 @@ from outbreak.ingest.store import MovementStore
 
 
 def person_pings(
-    access: Access, store: MovementStore, person_key: str, start: int, end: int
+    access: Access, store: MovementStore, person_key: int, start: int, end: int
 ) -> list[dict[str, object]]:
-    """A person's pings between two Unix times (audited)."""
+    """A person's pings (by ``key64`` of the person key) between two times (audited)."""
     access.check(
         Permission.MOVEMENT_READ,
         subject_type="person",
-        subject_id=person_key,
+        subject_id=str(person_key),
         detail=f"pings {start}-{end}",
     )
     con, rel = store.query("pings")

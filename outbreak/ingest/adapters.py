@@ -108,10 +108,17 @@ def _project_dm(
     return np.round(x * 10).astype(np.int64), np.round(y * 10).astype(np.int64)
 
 
-def mask(value: object) -> object:
-    """Hide most of an identifier: ``01012345678`` → ``010****5678``."""
+def mask(value: object) -> str:
+    """Hide an identifier but its last two characters, whatever its length.
+
+    Examples
+    --------
+    >>> mask("01012345678"), mask("1234"), mask("7")
+    ('*********78', '**34', '*')
+    """
     text = str(value)
-    return text if len(text) < 6 else text[:3] + "*" * (len(text) - 7) + text[-4:]
+    keep = 2 if len(text) > 3 else 0
+    return "*" * (len(text) - keep) + text[len(text) - keep :]
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,7 @@ class _Rows:
         self.n = raw.num_rows
         self.ok: Bools = np.ones(self.n, dtype=bool)
         self.reason: list[tuple[Bools, Reason]] = []
+        self.used: set[str] = set()
 
     def reject(self, bad: Bools, reason: Reason) -> None:
         newly = bad & self.ok
@@ -142,6 +150,7 @@ class _Rows:
             self.ok &= ~newly
 
     def column(self, name: str) -> pa.ChunkedArray:
+        self.used.add(name)
         if name not in self.raw.column_names:
             raise InvalidInput(
                 f"Input has no column {name!r} "
@@ -149,6 +158,17 @@ class _Rows:
                 field=name,
             )
         return self.raw[name]
+
+    def numbers(self, name: str, low: float, high: float) -> NDArray[np.float64]:
+        """A numeric column; unparseable or out-of-range values are BAD_VALUE."""
+        col = self.column(name)
+        try:
+            x = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            x = np.array([_parse_int(v) for v in col.to_pylist()], dtype=np.float64)
+        x = np.asarray(x, dtype=np.float64)
+        self.reject(~np.isfinite(x) | (x < low) | (x > high), Reason.BAD_VALUE)
+        return np.asarray(np.nan_to_num(x), dtype=np.float64)
 
     def times(self, name: str = "timestamp") -> Ints:
         col = self.column(name)
@@ -186,9 +206,10 @@ class _Rows:
         rows = self.raw.take(pa.array(idx)).to_pylist()
         raw = [
             json.dumps(
-                {
+                {  # only columns the adapter reads; identifiers masked
                     k: (mask(v) if k in IDENTIFIER_COLUMNS else v)
                     for k, v in row.items()
+                    if k in self.used
                 },
                 ensure_ascii=False,
                 default=str,
@@ -295,8 +316,8 @@ def adapt_gps(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
     rows = _Rows(raw)
     t = rows.times()
     key = rows.keys("device_id", IdentifierKind.PHONE, pseudo)
-    lat = rows.column("lat").to_numpy(zero_copy_only=False).astype(np.float64)
-    lon = rows.column("lon").to_numpy(zero_copy_only=False).astype(np.float64)
+    lat = rows.numbers("lat", -90, 90)
+    lon = rows.numbers("lon", -180, 180)
     inside = (
         (lat >= KOREA_LAT[0])
         & (lat <= KOREA_LAT[1])
@@ -304,9 +325,7 @@ def adapt_gps(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
         & (lon <= KOREA_LON[1])
     )
     rows.reject(~inside, Reason.OUTSIDE_COUNTRY)
-    acc = rows.column("accuracy_m").to_numpy(zero_copy_only=False).astype(np.float64)
-    rows.reject(~np.isfinite(acc) | (acc < 0), Reason.BAD_VALUE)
-    acc = np.nan_to_num(acc).astype(np.int64)
+    acc = rows.numbers("accuracy_m", 0, 10_000).astype(np.int64)
     x = np.zeros(rows.n, dtype=np.int64)
     y = np.zeros(rows.n, dtype=np.int64)
     ok = np.flatnonzero(rows.ok)
@@ -319,19 +338,30 @@ def adapt_gps(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
 def _speed_check(
     rows: _Rows, order: Ints, key: Keys, t: Ints, x: Ints, y: Ints
 ) -> None:
-    """Reject fixes that imply > 250 km/h from the person's previous fix.
+    """Reject a fix impossible to reach *and* to leave (> 250 km/h): a spike.
 
-    ``order`` lists the surviving rows sorted by (person, time).
+    ``order`` lists the surviving rows sorted by (person, time). Judging a fix by both
+    neighbours keeps a good fix that merely follows a glitch; a person's first or last
+    fix has one neighbour, and is a spike when that step is out of reach while the
+    step beyond it is not.
     """
-    if len(order) < 2:
+    n = len(order)
+    if n < 2:
         return
-    c = key.codes[order]
+    c, tt, xx, yy = key.codes[order], t[order], x[order], y[order]
     same = c[1:] == c[:-1]
-    dt = np.maximum(t[order][1:] - t[order][:-1], 1)
-    dist_m = np.hypot(x[order][1:] - x[order][:-1], y[order][1:] - y[order][:-1]) / 10
-    fast = same & (dist_m / dt > MAX_SPEED_MS) & (dist_m > 1000)
+    dist_m = np.hypot(xx[1:] - xx[:-1], yy[1:] - yy[:-1]) / 10
+    speed = dist_m / np.maximum(tt[1:] - tt[:-1], 1)
+    jump = same & (speed > MAX_SPEED_MS) & (dist_m > 1000)
+    into = np.concatenate([[False], jump])  # fix i cannot be reached from i-1
+    out = np.concatenate([jump, [False]])  # fix i+1 cannot be reached from i
+    first = ~np.concatenate([[False], same])
+    last = ~np.concatenate([same, [False]])
+    calm_after = np.concatenate([~jump[1:], [True, True]])[:n]  # step i+1 → i+2 fine
+    calm_before = np.concatenate([[True, True], ~jump[:-1]])[:n]  # step i-2 → i-1 fine
+    spike = (into & out) | (first & out & calm_after) | (last & into & calm_before)
     bad = np.zeros(rows.n, dtype=bool)
-    bad[order[1:][fast]] = True
+    bad[order[spike]] = True
     rows.reject(bad, Reason.IMPOSSIBLE_SPEED)
 
 
@@ -382,11 +412,13 @@ def _visits(
 
 
 def _known_places(rows: _Rows, ids: np.ndarray, ref: Reference) -> Ints:
-    known = np.array([v is not None and int(v) in ref.places for v in ids])
-    rows.reject(~known, Reason.UNKNOWN_VENUE)
-    return np.array(
-        [int(v) if k else -1 for v, k in zip(ids, known, strict=True)], dtype=np.int64
-    )
+    out = np.full(len(ids), -1, dtype=np.int64)
+    for i, v in enumerate(ids):
+        number = _parse_int(v) if v is not None else float("nan")
+        if np.isfinite(number) and int(number) in ref.places:
+            out[i] = int(number)
+    rows.reject(out < 0, Reason.UNKNOWN_VENUE)
+    return out
 
 
 def adapt_card(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
@@ -400,8 +432,7 @@ def adapt_card(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
     place = _known_places(
         rows, rows.column("merchant_id").to_numpy(zero_copy_only=False), ref
     )
-    amount = rows.column("amount_krw").to_numpy(zero_copy_only=False).astype(np.float64)
-    rows.reject(~np.isfinite(amount) | (amount < 0), Reason.BAD_VALUE)
+    rows.numbers("amount_krw", 0, 1e9)
     return Adapted(_visits(rows, key, t, place, "card", ref), rows.rejects())
 
 

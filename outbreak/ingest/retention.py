@@ -35,7 +35,12 @@ def apply_retention(
     Check-ins and other visits are kept ``visits_days`` (KDCA: 4 weeks); pings
     ``pings_days``. Each deleted partition gets an audit entry.
     """
-    limits = {"visits": visits_days, "qr_identity": visits_days, "pings": pings_days}
+    limits = {
+        "visits": visits_days,
+        "qr_identity": visits_days,
+        "pings": pings_days,
+        "rejects": visits_days,
+    }
     gone = []
     for table, days in limits.items():
         cutoff = today - timedelta(days=days)

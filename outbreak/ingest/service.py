@@ -8,10 +8,12 @@ process died) is undone by :func:`recover` before anything else is ingested.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import logging
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session
 from outbreak.audit import Access
 from outbreak.auth.roles import Permission
 from outbreak.errors import InvalidInput
-from outbreak.ingest.adapters import ADAPTERS, TABLE_OF, Reference
+from outbreak.ingest.adapters import ADAPTERS, TABLE_OF, Adapted, Reference
 from outbreak.ingest.store import MovementStore
 from outbreak.privacy import Keys
 from outbreak.store.base import utcnow
@@ -60,7 +62,13 @@ def read_raw(path: Path) -> pa.Table:
     if path.suffix == ".parquet":
         return pq.read_table(path)
     if path.suffix == ".csv":
-        options = pacsv.ConvertOptions(strings_can_be_null=True)
+        # Every column as text: type guessing would turn 01012345678 into an integer
+        # and lose the leading zero; the adapters parse numbers themselves.
+        with path.open(encoding="utf-8-sig") as f:
+            header = next(csv.reader(f), [])
+        options = pacsv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=True
+        )
         return pacsv.read_csv(path, convert_options=options)
     raise InvalidInput(f"{path.name}: expected a .parquet or .csv file", field="files")
 
@@ -101,39 +109,63 @@ def ingest_file(
     )
     session.commit()
     sha = file_sha256(path)
-    done = session.scalar(
-        sa.select(IngestBatchRow).where(
-            IngestBatchRow.source == source,
-            IngestBatchRow.sha256 == sha,
-            IngestBatchRow.state == "done",
+    with store.lock():  # one ingest at a time: recovery cannot touch a live batch
+        recover(session, store)
+        done = session.scalar(
+            sa.select(IngestBatchRow).where(
+                IngestBatchRow.source == source,
+                IngestBatchRow.sha256 == sha,
+                IngestBatchRow.state == "done",
+            )
         )
-    )
-    if done is not None:
-        return BatchSummary(
-            done.id,
-            path.name,
+        if done is not None:
+            return BatchSummary(
+                done.id,
+                path.name,
+                source,
+                done.rows_in,
+                done.accepted,
+                done.rejected,
+                json.loads(done.detail),
+                skipped=True,
+            )
+        raw = read_raw(path)
+        adapted = ADAPTERS[source](raw, keys.pseudonymiser, ref)
+        return _commit(
+            session,
+            store,
             source,
-            done.rows_in,
-            done.accepted,
-            done.rejected,
-            json.loads(done.detail),
-            skipped=True,
+            path,
+            sha,
+            raw.num_rows,
+            adapted,
+            access.principal.username,
         )
-    raw = read_raw(path)
-    adapted = ADAPTERS[source](raw, keys.pseudonymiser, ref)
+
+
+def _commit(
+    session: Session,
+    store: MovementStore,
+    source: str,
+    path: Path,
+    sha: str,
+    rows_in: int,
+    adapted: Adapted,
+    actor: str,
+) -> BatchSummary:
     batch = IngestBatchRow(
         source=source,
         file_name=str(path)[-500:],
         sha256=sha,
         state="committing",
-        actor=access.principal.username,
-        rows_in=raw.num_rows,
+        actor=actor,
+        rows_in=rows_in,
     )
     session.add(batch)
     session.commit()  # the crash marker: recover() undoes a batch left like this
     try:
         store.stage(TABLE_OF[source], adapted.accepted, batch.id)
-        store.stage_rejects(source, adapted.rejects, batch.id)
+        store.stage_rejects(source, adapted.rejects, batch.id, date.today())
         store.commit(batch.id)
     except BaseException:
         store.abort(batch.id)
@@ -146,11 +178,5 @@ def ingest_file(
     batch.detail = json.dumps(counts)
     session.commit()
     return BatchSummary(
-        batch.id,
-        path.name,
-        source,
-        raw.num_rows,
-        batch.accepted,
-        batch.rejected,
-        counts,
+        batch.id, path.name, source, rows_in, batch.accepted, batch.rejected, counts
     )

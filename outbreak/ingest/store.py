@@ -9,8 +9,10 @@ a crash mid-commit leaves nothing that recovery does not remove.
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -29,8 +31,8 @@ def _partition_name(code: int, tiled: bool) -> str:
     """``2020-05-04`` or ``2020-05-04/tile=47_97`` from a partition code."""
     if not tiled:
         return str(np.datetime64(code, "D"))
-    day, rest = divmod(code, 1_000_000)
-    tx, ty = divmod(rest, 1_000)
+    day, rest = divmod(code, 100_000_000)
+    tx, ty = divmod(rest, 10_000)
     return f"{np.datetime64(day, 'D')}/tile={tx}_{ty}"
 
 
@@ -54,7 +56,7 @@ class MovementStore:
         if tiled:
             tx = table["x_dm"].to_numpy().astype(np.int64) // TILE_DM
             ty = table["y_dm"].to_numpy().astype(np.int64) // TILE_DM
-            group = (day * 1_000 + tx) * 1_000 + ty
+            group = (day * 10_000 + tx) * 10_000 + ty  # tiles < 10,000 in either axis
             order = np.lexsort(
                 (table["gkey"].to_numpy(), table["bin"].to_numpy(), group)
             )
@@ -84,12 +86,15 @@ class MovementStore:
             )
         return len(groups)
 
-    def stage_rejects(self, source: str, table: pa.Table, batch: int) -> None:
-        """Keep a batch's rejects (identifiers masked) beside the data."""
+    def stage_rejects(
+        self, source: str, table: pa.Table, batch: int, day: date
+    ) -> None:
+        """Keep a batch's rejects (identifiers masked), by ingest date for retention."""
         if table.num_rows:
             path = (
                 self._staging(batch)
                 / "rejects"
+                / f"date={day.isoformat()}"
                 / f"source={source}"
                 / f"part-{batch}.parquet"
             )
@@ -135,6 +140,21 @@ class MovementStore:
             return
         for directory in sorted(base.glob("date=*")):
             yield date.fromisoformat(directory.name.removeprefix("date=")), directory
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Exclusive use of the store by one ingest at a time (an OS file lock).
+
+        Under the lock, a batch marked ``committing`` can only belong to a dead
+        process, so recovery may undo it without harming a live writer.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def drop_partition(self, directory: Path) -> int:
         """Delete one date partition; returns the bytes freed."""

@@ -62,8 +62,8 @@ def discr_si(k: ArrayLike, mean: float, sd: float) -> Floats:
     >>> [round(float(x), 7) for x in w[:4]]
     [0.0, 0.2331721, 0.3585794, 0.1981108]
     """
-    if sd < 0:
-        raise InvalidInput(f"SI sd must be ≥ 0, got {sd}", field="si_sd")
+    if sd <= 0:
+        raise InvalidInput(f"SI sd must be > 0, got {sd}", field="si_sd")
     if mean <= 1:
         raise InvalidInput(f"SI mean must be > 1 day, got {mean}", field="si_mean")
     ks = np.asarray(k, dtype=np.float64)
@@ -217,6 +217,8 @@ class RtResult:
 def _windows(
     n_days: int, window: int, t_start: ArrayLike | None, t_end: ArrayLike | None
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    if (t_start is None) != (t_end is None):
+        raise InvalidInput("Give both t_start and t_end, or neither", field="t_end")
     if t_start is not None or t_end is not None:
         ts = np.atleast_1d(np.asarray(t_start, dtype=np.int64))
         te = np.atleast_1d(np.asarray(t_end, dtype=np.int64))

@@ -95,7 +95,7 @@ def test_gps_valid_and_every_reject_reason() -> None:
 def test_rejects_never_hold_a_raw_identifier() -> None:
     out = run("gps", [gps(None), gps(T0, lat=0.0, lon=0.0)])  # type: ignore[arg-type]
     text = json.dumps(out.rejects.to_pylist())
-    assert PHONE not in text and "010****5678" in text
+    assert PHONE not in text and "*********78" in text
     assert PHONE not in str(out.accepted.to_pylist())
 
 
@@ -202,3 +202,70 @@ def test_missing_column_is_named() -> None:
 
     with pytest.raises(InvalidInput, match="no column 'lat'"):
         ADAPTERS["gps"](pa.table({"device_id": [PHONE], "timestamp": [T0]}), P, REF)
+
+
+def test_speed_rejects_the_glitch_not_the_fix_after_it() -> None:
+    seoul, busan = (37.5665, 126.978), (35.1796, 129.0756)
+    out = run(
+        "gps",
+        [
+            gps(T0 + 0, *seoul),
+            gps(T0 + 600, *busan),
+            gps(T0 + 1200, *seoul),
+            gps(T0 + 1800, *seoul),
+            gps(T0 + 0, *busan, device=OTHER),
+            gps(T0 + 600, *seoul, device=OTHER),
+            gps(T0 + 1200, *seoul, device=OTHER),
+        ],
+    )
+    assert reasons(out) == {2: Reason.IMPOSSIBLE_SPEED, 5: Reason.IMPOSSIBLE_SPEED}
+
+
+def test_malformed_values_are_rejected_not_fatal() -> None:
+    out = run(
+        "gps",
+        [
+            gps(T0, lat="north"),
+            gps(T0 + 300, lat="37.5665", acc=40_000),  # type: ignore[arg-type]
+            gps(T0 + 600, lat="37.5665"),
+        ],
+    )  # type: ignore[arg-type]
+    assert reasons(out) == {1: Reason.BAD_VALUE, 2: Reason.BAD_VALUE}
+    card = run(
+        "card",
+        [
+            {
+                "card_token": "9410000000000001",
+                "merchant_id": None,
+                "timestamp": T0,
+                "amount_krw": 100,
+            },
+            {
+                "card_token": "9410000000000001",
+                "merchant_id": "abc",
+                "timestamp": T0,
+                "amount_krw": 100,
+            },
+        ],
+    )
+    assert reasons(card) == {1: Reason.UNKNOWN_VENUE, 2: Reason.UNKNOWN_VENUE}
+
+
+def test_rejects_keep_only_known_columns() -> None:
+    out = run("gps", [{**gps(None), "imei": "356938035643809"}])  # type: ignore[arg-type]
+    raw = json.loads(out.rejects["raw"][0].as_py())
+    assert "imei" not in raw and raw["device_id"] == "*********78"
+
+
+def test_csv_identifiers_keep_their_leading_zero(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from outbreak.ingest.service import read_raw
+
+    path = tmp_path / "phone.csv"
+    path.write_text(
+        f"venue_number,caller_number,timestamp\n02-555-1234,010-1234-5678,{T0}\n"
+    )
+    out = ADAPTERS["phone"](read_raw(path), P, REF)
+    assert out.counts == {"accepted": 1}
+    assert out.accepted["person_key"].to_pylist() == [
+        key64(P.person_key(PHONE, IdentifierKind.PHONE))
+    ]

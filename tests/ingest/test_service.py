@@ -71,7 +71,7 @@ def test_ingest_is_catalogued_and_idempotent(
     assert batch is not None and batch.state == "done" and batch.actor == "ops"
     con, rel = store.query("pings")
     assert con.execute(f"SELECT count(*) FROM {rel}").fetchone() == (24,)  # noqa: S608
-    rejects = list(store.root.glob("rejects/source=gps/*.parquet"))
+    rejects = list(store.root.glob("rejects/date=*/source=gps/*.parquet"))
     assert pq.read_table(rejects[0])["reason"].to_pylist() == ["bad_time"]
 
 

@@ -340,3 +340,67 @@ def test_retention_purges_contacts_but_keeps_cases(
 def test_purpose_is_required(session: Session, make_user: MakeUser) -> None:
     with pytest.raises(InvalidInput, match="purpose"):
         Access(session, make_user("choi", Role.ADMIN), " ")
+
+
+def test_clusters_are_scoped_to_their_district(
+    make_user: MakeUser,
+    access_for: AccessFor,
+    admin: Access,
+    keys: Keys,
+    session: Session,
+) -> None:
+    from outbreak.cases import corrections
+    from outbreak.cases.links import list_clusters
+
+    busan = cases.create_cluster(
+        admin, name="Busan port", kind=ClusterKind.WORKPLACE, district_code="21010"
+    )
+    mine = cases.create_cluster(
+        admin, name="Gangnam gym", kind=ClusterKind.VENUE, district_code=GANGNAM
+    )
+    session.commit()
+    officer = access_for(make_user("kim", Role.INVESTIGATOR, scopes=(GANGNAM,)))
+    rows, total = list_clusters(officer, limit=10, offset=0)
+    assert total == 1 and [c.name for c, _ in rows] == ["Gangnam gym"]
+    with pytest.raises(PermissionDenied):
+        corrections.update_cluster(officer, busan.id, district_code=GANGNAM)
+    session.rollback()
+    assert session.get(type(busan), busan.id).district_code == "21010"  # type: ignore[union-attr]
+    cid = case(admin, person(admin, keys, "010-2000-0099"))
+    session.commit()
+    with pytest.raises(PermissionDenied):
+        cases.link_case(officer, busan.id, cid)
+    cases.link_case(officer, mine.id, cid)
+
+
+def test_a_person_elsewhere_is_not_revealed(
+    make_user: MakeUser,
+    access_for: AccessFor,
+    admin: Access,
+    keys: Keys,
+    session: Session,
+) -> None:
+    key = person(admin, keys, "010-2000-0098", district=SONGPA)
+    session.commit()
+    officer = access_for(make_user("kim", Role.INVESTIGATOR, scopes=(GANGNAM,)))
+    with pytest.raises(Conflict) as info:
+        person(officer, keys, "010-2000-0098")
+    assert (
+        key not in info.value.message and "another jurisdiction" in info.value.message
+    )
+
+
+def test_long_purposes_are_cut_not_lost(make_user: MakeUser, session: Session) -> None:
+    analyst = Access(session, make_user("lee", Role.ANALYST), "why " * 100)
+    from outbreak.auth.roles import Permission
+
+    with pytest.raises(PermissionDenied):
+        analyst.check(
+            Permission.PERSON_READ, subject_type="person", subject_id="x" * 99
+        )
+    row = audit_rows(session)[-1]
+    assert (
+        row.outcome == "denied"
+        and len(row.purpose) == 200
+        and row.purpose.endswith("…")
+    )

@@ -171,3 +171,15 @@ def test_many_regions_equal_one_at_a_time() -> None:
     for r, s in enumerate(series):
         single = fit(SerialInterval.parametric(5.0, 2.0), s[:n])
         np.testing.assert_allclose(both.rt_.mean[r], single.rt_.mean[0], rtol=1e-12)
+
+
+def test_bad_serial_intervals_and_windows_are_named() -> None:
+    from outbreak.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as info:
+        SerialInterval.parametric(4.0, 0.0)
+    assert info.value.field == "si_sd"
+    with pytest.raises(InvalidInput, match="both t_start and t_end"):
+        RtEstimator(SerialInterval.parametric(2.6, 1.5), t_start=[2]).fit(
+            incidence("Flu2009")
+        )

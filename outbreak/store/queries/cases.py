@@ -104,7 +104,7 @@ def cases_by_state(*, session: Session, scopes: Iterable[str]) -> dict[str, int]
 
 
 def list_clusters(
-    *, session: Session, limit: int, offset: int
+    *, session: Session, scopes: Iterable[str], limit: int, offset: int
 ) -> tuple[list[tuple[ClusterRow, int]], int]:
     """A page of clusters with their case counts, largest first."""
     size = (
@@ -112,9 +112,11 @@ def list_clusters(
         .where(ClusterCaseRow.cluster_id == ClusterRow.id)
         .scalar_subquery()
     )
-    total = session.scalar(sa.select(sa.func.count()).select_from(ClusterRow)) or 0
+    visible = in_scopes(ClusterRow.district_code, scopes)
+    total = session.scalar(sa.select(sa.func.count()).where(visible)) or 0
     rows = session.execute(
         sa.select(ClusterRow, size.label("size"))
+        .where(visible)
         .order_by(size.desc(), ClusterRow.name)
         .limit(limit)
         .offset(offset)

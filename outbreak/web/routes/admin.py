@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import AwareDatetime
 
 from outbreak import __version__, auth
 from outbreak.audit import AuditFields, verify
@@ -155,7 +155,7 @@ def list_audit(
     page: PageDep,
     actor: str | None = None,
     subject_id: str | None = None,
-    since: datetime | None = None,
+    since: AwareDatetime | None = None,
 ) -> object:
     """Audit entries, newest first (reading them is itself audited)."""
     access.check(Permission.AUDIT_READ, subject_type="audit", subject_id="list")
