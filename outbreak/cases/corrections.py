@@ -6,6 +6,8 @@ delete states a reason, which goes to the audit log with the record's id.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from outbreak.audit import Access
 from outbreak.auth.roles import Permission
 from outbreak.cases.lifecycle import check_exposure_window
@@ -14,7 +16,13 @@ from outbreak.cases.service import get_case, require_municipality
 from outbreak.errors import Conflict, InvalidInput, NotFound
 from outbreak.store.base import utcnow
 from outbreak.store.queries import cases as queries
-from outbreak.store.tables import CaseRow, ClusterCaseRow, ClusterRow, ContactRow
+from outbreak.store.tables import (
+    CaseRow,
+    ClusterCaseRow,
+    ClusterRow,
+    ContactRow,
+    PersonRow,
+)
 from outbreak.types import ClusterKind, RiskLevel
 
 MIN_REASON = 3
@@ -65,8 +73,12 @@ def update_contact(
     *,
     risk: RiskLevel | None = None,
     window: ExposureWindow | None = None,
+    retention_days: int | None = None,
 ) -> ContactRow:
-    """Change a contact's risk level or exposure window."""
+    """Change a contact's risk level or exposure window.
+
+    A later window pushes the person's retention date out by ``retention_days``.
+    """
     contact = get_contact(access, contact_id)
     case = get_case(access, contact.index_case_id)
     access.check(
@@ -79,6 +91,10 @@ def update_contact(
     if window is not None:
         check_exposure_window(window.start, window.end, now=utcnow())
         contact.exposure_start, contact.exposure_end = window.start, window.end
+        person = access.session.get(PersonRow, contact.person_key)
+        if retention_days is not None and person is not None and person.purge_after:
+            keep = window.end.date() + timedelta(days=retention_days)
+            person.purge_after = max(person.purge_after, keep)
     if risk is not None:
         contact.risk = risk
     access.session.flush()

@@ -183,7 +183,9 @@ def get_contact(contact_id: int, access: AccessDep) -> object:
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactPublic)
-def update_contact(contact_id: int, body: ContactUpdate, access: AccessDep) -> object:
+def update_contact(
+    contact_id: int, body: ContactUpdate, access: AccessDep, settings: SettingsDep
+) -> object:
     """Change a contact's risk or exposure window."""
     window = None
     if (body.exposure_start is None) != (body.exposure_end is None):
@@ -192,7 +194,13 @@ def update_contact(contact_id: int, body: ContactUpdate, access: AccessDep) -> o
         )
     if body.exposure_start is not None and body.exposure_end is not None:
         window = ExposureWindow(body.exposure_start, body.exposure_end)
-    return corrections.update_contact(access, contact_id, risk=body.risk, window=window)
+    return corrections.update_contact(
+        access,
+        contact_id,
+        risk=body.risk,
+        window=window,
+        retention_days=settings.retention_contact_days,
+    )
 
 
 @router.delete("/contacts/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
