@@ -291,3 +291,76 @@ def test_round_trip_raw_to_parquet_to_canonical(
         for r in adapted.accepted.to_pylist()
     )
     assert back == want
+
+
+KILLED_INGEST = r"""
+import sys, time
+from pathlib import Path
+import sqlalchemy as sa
+from outbreak.audit import Access
+from outbreak.auth import Principal
+from outbreak.ingest import MovementStore, ingest_file
+from outbreak.privacy import Keys
+from outbreak.store import make_engine, make_sessionmaker
+from outbreak.types import Role
+from tests.ingest.test_adapters import REF
+
+real = Path.replace
+def slow_replace(self, target):
+    out = real(self, target)
+    time.sleep(30)  # the parent kills us here, after the first file moved
+    return out
+Path.replace = slow_replace
+url, root, path = sys.argv[1:4]
+session = make_sessionmaker(make_engine(url))()
+who = Principal("ops", frozenset({Role.INVESTIGATOR}), frozenset({"*"}))
+keys = Keys(pseudonym_key="k" * 40, data_key="d" * 40)
+ingest_file(Access(session, who, "kill test"), keys, MovementStore(Path(root)), "gps",
+            Path(path), REF)
+"""
+
+
+def test_sigkill_mid_commit_is_undone_by_the_next_ingest(
+    db_url: str,
+    ops: Access,
+    keys: Keys,
+    store: MovementStore,
+    tmp_path: Path,
+    session: Session,
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = write(
+        tmp_path,
+        "many.parquet",
+        [
+            gps(T0 + 86_400 * d + 7, lat=37.4 + 0.05 * k, device=f"0101234567{k}")
+            for d in range(3)
+            for k in range(3)
+        ],
+    )
+    child = subprocess.Popen(  # noqa: S603 - our own code
+        [sys.executable, "-c", KILLED_INGEST, db_url, str(store.root), str(path)],
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    deadline = time.monotonic() + 60
+    while not store.files("pings"):
+        assert child.poll() is None, "the ingest ended before it could be killed"
+        assert time.monotonic() < deadline, "no file was committed in time"
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert len(store.files("pings")) >= 1  # a partial batch is on disk…
+    stuck = session.scalars(sa.select(IngestBatchRow)).all()
+    assert [b.state for b in stuck] == ["committing"]
+    summary = ingest_file(ops, keys, store, "gps", path, REF)  # …until the next ingest
+    assert summary.accepted == 9 and not summary.skipped
+    con, rel = store.query("pings")
+    assert con.execute(f"SELECT count(*) FROM {rel}").fetchone() == (9,)  # noqa: S608
+    session.expire_all()
+    states = sorted(b.state for b in session.scalars(sa.select(IngestBatchRow)))
+    assert states == ["done", "failed"]
