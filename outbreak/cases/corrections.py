@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from outbreak.audit import Access
 from outbreak.auth.roles import Permission
 from outbreak.cases.lifecycle import check_exposure_window
@@ -34,8 +36,14 @@ def _reason(reason: str) -> str:
     return reason.strip()
 
 
-def delete_case(access: Access, case_id: int, *, reason: str) -> None:
-    """Delete a case entered in error, with its history, contacts and links."""
+def delete_case(
+    access: Access, case_id: int, *, reason: str, retention_days: int | None = None
+) -> None:
+    """Delete a case entered in error, with its history, contacts and links.
+
+    A person left with no case gets a retention date again (``retention_days`` from
+    today), so the record does not outlive its purpose.
+    """
     why = _reason(reason)
     case = access.session.get(CaseRow, case_id)
     if case is None:
@@ -47,8 +55,15 @@ def delete_case(access: Access, case_id: int, *, reason: str) -> None:
         district_code=case.district_code,
         detail=f"delete: {why}",
     )
+    person = access.session.get(PersonRow, case.person_key)
     access.session.delete(case)
     access.session.flush()
+    others = access.session.scalar(
+        sa.select(sa.func.count()).where(CaseRow.person_key == case.person_key)
+    )
+    if person is not None and not others and retention_days is not None:
+        person.purge_after = access.today + timedelta(days=retention_days)
+        access.session.flush()
 
 
 def get_contact(access: Access, contact_id: int) -> ContactRow:

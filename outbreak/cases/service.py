@@ -149,6 +149,12 @@ def create_case(
         today=access.today,
     )
     active = queries.active_case_of(session=access.session, person_key=person_key)
+    if active is not None and not access.principal.covers(active.district_code):
+        raise Conflict(
+            "This person has an active case in another jurisdiction; ask them, or an "
+            "officer with national scope",
+            field="person_key",
+        )
     if active is not None:
         raise Conflict(
             f"Person {person_key} already has active case {active.id} "

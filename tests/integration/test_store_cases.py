@@ -404,3 +404,35 @@ def test_long_purposes_are_cut_not_lost(make_user: MakeUser, session: Session) -
         and len(row.purpose) == 200
         and row.purpose.endswith("…")
     )
+
+
+def test_deleting_a_mistaken_case_restores_retention(
+    admin: Access, keys: Keys, session: Session
+) -> None:
+    from outbreak.cases import corrections
+
+    key = person(admin, keys, "010-2000-0097")
+    cid = case(admin, key)
+    assert session.get(PersonRow, key).purge_after is None  # type: ignore[union-attr]
+    corrections.delete_case(admin, cid, reason="entered twice", retention_days=42)
+    session.commit()
+    assert session.get(PersonRow, key).purge_after == admin.today + timedelta(days=42)  # type: ignore[union-attr]
+
+
+def test_an_active_case_elsewhere_is_not_described(
+    make_user: MakeUser,
+    access_for: AccessFor,
+    admin: Access,
+    keys: Keys,
+    session: Session,
+) -> None:
+    key = person(admin, keys, "010-2000-0096", district=SONGPA)
+    cid = case(admin, key, SONGPA)
+    session.commit()
+    clinic = access_for(make_user("clinic", Role.CLINIC_STAFF, scopes=(GANGNAM,)))
+    with pytest.raises(Conflict) as info:
+        case(clinic, key)
+    assert (
+        str(cid) not in info.value.message
+        and "another jurisdiction" in info.value.message
+    )

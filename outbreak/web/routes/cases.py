@@ -171,9 +171,13 @@ Reason = Annotated[
 
 
 @router.delete("/cases/{case_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_case(case_id: int, reason: Reason, access: AccessDep) -> None:
+def delete_case(
+    case_id: int, reason: Reason, access: AccessDep, settings: SettingsDep
+) -> None:
     """Delete a case entered in error (with its history, contacts and links)."""
-    corrections.delete_case(access, case_id, reason=reason)
+    corrections.delete_case(
+        access, case_id, reason=reason, retention_days=settings.retention_contact_days
+    )
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactPublic)
