@@ -21,6 +21,7 @@ from outbreak.cases.links import ExposureWindow
 from outbreak.errors import ConfigError
 from outbreak.privacy import Keys
 from outbreak.store.queries import users as user_queries
+from outbreak.synth.params import SEOUL_POPULATION_K
 from outbreak.types import (
     CaseState,
     ClusterKind,
@@ -31,17 +32,7 @@ from outbreak.types import (
     Role,
 )
 
-# Registered residents per gu, thousands, end of 2020 (Seoul Open Data Plaza,
-# "Population by district", https://data.seoul.go.kr/dataList/419/S/2/datasetView.do),
-# rounded; used only as sampling weights.
 # fmt: off
-SEOUL_POPULATION_K = {
-    "11010": 149, "11020": 126, "11030": 230, "11040": 295, "11050": 349,
-    "11060": 343, "11070": 394, "11080": 437, "11090": 306, "11100": 326,
-    "11110": 523, "11120": 479, "11130": 310, "11140": 372, "11150": 454,
-    "11160": 580, "11170": 404, "11180": 232, "11190": 379, "11200": 392,
-    "11210": 495, "11220": 425, "11230": 539, "11240": 667, "11250": 459,
-}
 # Seoul's daily confirmed cases, 2020-07-27 .. 2020-09-24 (Seoul Metropolitan
 # Government daily briefings via Coronaboard): the shape of the demo curve.
 SEOUL_WAVE = [

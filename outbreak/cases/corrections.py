@@ -14,7 +14,7 @@ from outbreak.audit import Access
 from outbreak.auth.roles import Permission
 from outbreak.cases.lifecycle import check_exposure_window
 from outbreak.cases.links import ExposureWindow, get_cluster
-from outbreak.cases.service import get_case, require_municipality
+from outbreak.cases.service import checked_case, get_case, require_municipality
 from outbreak.errors import Conflict, InvalidInput, NotFound
 from outbreak.store.base import utcnow
 from outbreak.store.queries import cases as queries
@@ -45,16 +45,7 @@ def delete_case(
     today), so the record does not outlive its purpose.
     """
     why = _reason(reason)
-    case = access.session.get(CaseRow, case_id)
-    if case is None:
-        raise NotFound(f"No case with id {case_id}", field="case_id")
-    access.check(
-        Permission.CASE_WRITE,
-        subject_type="case",
-        subject_id=str(case_id),
-        district_code=case.district_code,
-        detail=f"delete: {why}",
-    )
+    case = checked_case(access, case_id, Permission.CASE_WRITE, detail=f"delete: {why}")
     person = access.session.get(PersonRow, case.person_key)
     access.session.delete(case)
     access.session.flush()
@@ -66,20 +57,29 @@ def delete_case(
         access.session.flush()
 
 
-def get_contact(access: Access, contact_id: int) -> ContactRow:
-    """A contact, if the caller has jurisdiction over its index case."""
+def _checked_contact(
+    access: Access, contact_id: int, permission: Permission, detail: str
+) -> ContactRow:
+    """The contact, once ``permission`` over its index case's district is granted."""
     contact = access.session.get(ContactRow, contact_id)
     if contact is None:
         raise NotFound(f"No contact with id {contact_id}", field="contact_id")
     case = access.session.get(CaseRow, contact.index_case_id)
     access.check(
-        Permission.CONTACT_READ,
+        permission,
         subject_type="person",
         subject_id=contact.person_key,
         district_code=case.district_code if case else None,
-        detail=f"contact {contact_id}",
+        detail=detail,
     )
     return contact
+
+
+def get_contact(access: Access, contact_id: int) -> ContactRow:
+    """A contact, if the caller has jurisdiction over its index case."""
+    return _checked_contact(
+        access, contact_id, Permission.CONTACT_READ, f"contact {contact_id}"
+    )
 
 
 def update_contact(
@@ -94,14 +94,8 @@ def update_contact(
 
     A later window pushes the person's retention date out by ``retention_days``.
     """
-    contact = get_contact(access, contact_id)
-    case = get_case(access, contact.index_case_id)
-    access.check(
-        Permission.CONTACT_WRITE,
-        subject_type="person",
-        subject_id=contact.person_key,
-        district_code=case.district_code,
-        detail=f"update contact {contact_id}",
+    contact = _checked_contact(
+        access, contact_id, Permission.CONTACT_WRITE, f"update contact {contact_id}"
     )
     if window is not None:
         check_exposure_window(window.start, window.end, now=utcnow())
@@ -119,14 +113,11 @@ def update_contact(
 def delete_contact(access: Access, contact_id: int, *, reason: str) -> None:
     """Delete a contact recorded in error."""
     why = _reason(reason)
-    contact = get_contact(access, contact_id)
-    case = get_case(access, contact.index_case_id)
-    access.check(
+    contact = _checked_contact(
+        access,
+        contact_id,
         Permission.CONTACT_WRITE,
-        subject_type="person",
-        subject_id=contact.person_key,
-        district_code=case.district_code,
-        detail=f"delete contact {contact_id}: {why}",
+        f"delete contact {contact_id}: {why}",
     )
     access.session.delete(contact)
     access.session.flush()

@@ -186,7 +186,10 @@ def create_case(
     return case
 
 
-def _case(access: Access, case_id: int, permission: Permission) -> CaseRow:
+def checked_case(
+    access: Access, case_id: int, permission: Permission, *, detail: str = ""
+) -> CaseRow:
+    """The case ``case_id``, once ``permission`` on its district is granted."""
     case = access.session.get(CaseRow, case_id)
     if case is None:
         raise NotFound(f"No case with id {case_id}", field="case_id")
@@ -195,13 +198,14 @@ def _case(access: Access, case_id: int, permission: Permission) -> CaseRow:
         subject_type="case",
         subject_id=str(case_id),
         district_code=case.district_code,
+        detail=detail,
     )
     return case
 
 
 def get_case(access: Access, case_id: int) -> CaseRow:
     """A case, if the caller has jurisdiction over its district."""
-    return _case(access, case_id, Permission.CASE_READ)
+    return checked_case(access, case_id, Permission.CASE_READ)
 
 
 def update_case(
@@ -214,7 +218,7 @@ def update_case(
     clear_onset: bool = False,
 ) -> CaseRow:
     """Correct a case's dates or infection source; the date rules are rechecked."""
-    case = _case(access, case_id, Permission.CASE_WRITE)
+    case = checked_case(access, case_id, Permission.CASE_WRITE)
     new_onset = None if clear_onset else (onset_on or case.onset_on)
     new_sample = sample_on or case.sample_on
     check_case_dates(
@@ -234,7 +238,7 @@ def transition_case(
     access: Access, case_id: int, *, state: CaseState, on: date
 ) -> CaseRow:
     """Move a case to ``state`` on date ``on``, if the lifecycle rules allow it."""
-    case = _case(access, case_id, Permission.CASE_WRITE)
+    case = checked_case(access, case_id, Permission.CASE_WRITE)
     check_transition(
         current=case.state,
         target=state,
@@ -255,7 +259,7 @@ def transition_case(
 
 def case_history(access: Access, case_id: int) -> list[CaseEventRow]:
     """A case's state changes, oldest first."""
-    _case(access, case_id, Permission.CASE_READ)
+    checked_case(access, case_id, Permission.CASE_READ)
     return queries.case_events(session=access.session, case_id=case_id)
 
 

@@ -189,7 +189,6 @@ def _assemble(
     first_leave = np.full(n, DAY_S)
     for s in starts:  # the first stay out ends the morning at home
         first_leave = np.where((s >= 0) & (first_leave == DAY_S), leave, first_leave)
-    all_ids = np.arange(n)
     rows.append(
         (
             people.pid,
@@ -213,7 +212,6 @@ def _assemble(
             people.home_y[evening],
         )
     )
-    del all_ids
     cols = [np.concatenate([r[i] for r in rows]) for i in range(7)]
     order = np.lexsort((cols[3], cols[0]))
     return Stays(*(c[order] for c in cols))

@@ -6,6 +6,7 @@ the ``plotly`` wheel (served from /assets/plotly.min.js): no CDN.
 
 from __future__ import annotations
 
+import warnings
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -16,10 +17,27 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from plotly.offline import get_plotlyjs
 
-from outbreak.errors import NotAuthenticated, PermissionDenied
+from outbreak.auth import Permission, authorize
+from outbreak.cases.incidence import case_incidence
+from outbreak.errors import (
+    DataQualityWarning,
+    InvalidInput,
+    NotAuthenticated,
+    PermissionDenied,
+)
 from outbreak.geo import draw_map, load_districts
 from outbreak.geo.svgmap import RT_PALETTE, rt_colour
-from outbreak.model.surveillance import NATIONAL, korea_outlook, korea_rt, latest_rt
+from outbreak.model import Incidence, RtEstimator, SerialInterval
+from outbreak.model.params import SI_MEAN_DAYS, SI_SD_DAYS
+from outbreak.model.seir import growth_rate
+from outbreak.model.surveillance import (
+    NATIONAL,
+    korea_incidence,
+    korea_outlook,
+    korea_rt,
+    latest_rt,
+)
+from outbreak.web.dashboard.i18n import translator
 from outbreak.web.dashboard.views import _caller, _lang, _render, _to_login
 from outbreak.web.deps import SessionDep, SettingsDep
 
@@ -110,12 +128,6 @@ def _projection_figure(
 
 def _database_rt(session: SessionDep, principal: Any) -> tuple[Any, Any] | None:
     """Rt of this system's own cases: national plus each district, by report date."""
-    import warnings
-
-    from outbreak.cases.incidence import case_incidence
-    from outbreak.errors import DataQualityWarning, InvalidInput
-    from outbreak.model import Incidence, RtEstimator, SerialInterval
-    from outbreak.model.params import SI_MEAN_DAYS, SI_SD_DAYS
 
     try:
         districts = case_incidence(
@@ -152,11 +164,6 @@ def rt_page(
     except NotAuthenticated:
         return _to_login(request)
     lang = _lang(request)
-    from outbreak.auth import Permission, authorize
-    from outbreak.errors import InvalidInput
-    from outbreak.model.seir import growth_rate
-    from outbreak.model.surveillance import korea_incidence
-    from outbreak.web.dashboard.i18n import translator
 
     t = translator(lang)
     try:

@@ -15,12 +15,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from outbreak.audit import Access
-from outbreak.auth import Principal
+from outbreak.auth import Permission, Principal, authorize
 from outbreak.cases import service as case_service
 from outbreak.cases.links import active_cases_by_district
 from outbreak.errors import NotAuthenticated, PermissionDenied
 from outbreak.geo import SEOUL_CODE, draw_map, load_districts
 from outbreak.geo.svgmap import PALETTE
+from outbreak.ingest.summary import summarise
 from outbreak.store.queries import cases as case_queries
 from outbreak.types import CaseState
 from outbreak.web.dashboard.i18n import pick_language, translator
@@ -188,8 +189,6 @@ def movement_page(
         principal = _caller(request, session, settings)
     except NotAuthenticated:
         return _to_login(request)
-    from outbreak.auth import Permission, authorize
-    from outbreak.ingest.summary import summarise
 
     try:
         authorize(principal, Permission.STATS_READ)
