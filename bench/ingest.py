@@ -2,6 +2,7 @@
 
     python bench/ingest.py                    # 100,000 people × 1 day
     python bench/ingest.py --people 1000000   # the size (≈ 5 GB of disk)
+    python bench/ingest.py --people 100000 --days 14
     python bench/ingest.py --smoke            # CI
 
 Measures generation time, ingest rows/s per source, bytes on disk per ping and peak
@@ -24,7 +25,7 @@ import pyarrow.dataset as ds
 
 from outbreak.audit import Access
 from outbreak.auth import Principal
-from outbreak.ingest import MovementStore, city_reference, ingest_file
+from outbreak.ingest import MovementStore, city_reference, compact, ingest_file
 from outbreak.privacy import Keys
 from outbreak.store import make_engine, make_sessionmaker, upgrade
 from outbreak.synth.generate import FEEDS, generate
@@ -38,16 +39,18 @@ def peak_rss_gib() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     people = 300 if args.smoke else args.people
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         began = time.perf_counter()
-        manifest = generate(root / "city", people=people, days=1, seed=1)
+        days = 1 if args.smoke else args.days
+        manifest = generate(root / "city", people=people, days=days, seed=1)
         gen_s = time.perf_counter() - began
         print(
-            f"generate {people:,} people × 1 day: {gen_s:.1f} s; "
+            f"generate {people:,} people × {days} day(s): {gen_s:.1f} s; "
             f"{manifest.rows['gps']:,} GPS fixes ({manifest.bytes_per_row('gps'):.1f} "
             f"B/fix raw), peak RSS {peak_rss_gib():.2f} GiB"
         )
@@ -76,6 +79,14 @@ def main() -> None:
                 f"ingest {feed:12s} {rows:>12,} rows {elapsed:7.2f} s "
                 f"{rows / elapsed:>12,.0f} rows/s"
             )
+        files_before = len(store.files("pings"))
+        began = time.perf_counter()
+        done = compact(access, store)
+        print(
+            f"compact: {done.partitions:,} partitions, {done.files_before:,} → "
+            f"{done.files_after:,} files ({files_before:,} ping files before), "
+            f"{done.rows:,} rows rewritten in {time.perf_counter() - began:.1f} s"
+        )
         ping_files = store.files("pings")
         pings = ds.dataset(ping_files).count_rows()
         size = sum(f.stat().st_size for f in ping_files)

@@ -264,3 +264,32 @@ def test_synth_city(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def
     ).exists()
     bad = run("synth", "city", "--people", "10", "--out", str(tmp_path / "x"))
     assert bad.exit_code == 1 and "at least 100 people" in bad.output
+
+
+def test_ingest_city_feeds_then_compact(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    city = tmp_path / "city"
+    assert (
+        run(
+            "synth", "city", "--people", "200", "--days", "1", "--out", str(city)
+        ).exit_code
+        == 0
+    )
+    run("db", "upgrade")
+    run("users", "create", "ops", "--role", "investigator", "--scope", "11",
+        OUTBREAK_NEW_PASSWORD="long enough password")  # fmt: skip
+    gps = run("ingest", "gps", str(city / "feeds" / "gps"), "--user", "ops",
+              "--city", str(city), "--no-compact")  # fmt: skip
+    assert gps.exit_code == 0, gps.output
+    assert "new rows in" in gps.output and "compacted" not in gps.output
+    tel = run("ingest", "telecom", str(city / "feeds" / "telecom"), "--user", "ops",
+              "--city", str(city))  # fmt: skip
+    assert tel.exit_code == 0, tel.output
+    assert "compacted" in tel.output  # GPS and telecom pings shared partitions
+    store = tmp_path / "parquet" / "movement" / "pings"
+    per_dir: dict[Path, int] = {}
+    for f in store.rglob("*.parquet"):
+        per_dir[f.parent] = per_dir.get(f.parent, 0) + 1
+    assert per_dir and set(per_dir.values()) == {1}
+    again = run("ingest", "gps", str(city / "feeds" / "gps"), "--user", "ops",
+                "--city", str(city))  # fmt: skip
+    assert "already ingested" in again.output and "0 new rows" in again.output

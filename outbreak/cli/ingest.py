@@ -21,6 +21,9 @@ from outbreak.ingest import (
     ingest_file,
     load_reference,
 )
+from outbreak.ingest import (
+    compact as compact_store,
+)
 
 pass_state = click.make_pass_decorator(CliState)
 
@@ -55,6 +58,12 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--towers", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--places", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--purpose", default="movement data ingest", show_default=True)
+@click.option(
+    "--compact/--no-compact",
+    default=True,
+    show_default=True,
+    help="Afterwards, merge each partition's files into one (fewer files to query).",
+)
 @pass_state
 def ingest(
     state: CliState,
@@ -65,6 +74,7 @@ def ingest(
     towers: Path | None,
     places: Path | None,
     purpose: str,
+    compact: bool,
 ) -> None:
     """Ingest FILES (Parquet or CSV; directories are searched) of SOURCE."""
     ref = city_reference(city) if city else load_reference(towers, places)
@@ -91,12 +101,19 @@ def ingest(
                     "already ingested" if s.skipped else "",
                 )
                 bar.advance(task)
+        if compact:
+            c = compact_store(access, store)
     elapsed = time.perf_counter() - began
     console.print(table)
     console.print(
         f"{total:,} new rows in {elapsed:.1f} s "
         f"({total / max(elapsed, 1e-9):,.0f} rows/s) → {store.root}"
     )
+    if compact and c.partitions:
+        console.print(
+            f"compacted {c.partitions:,} partitions: {c.files_before:,} files → "
+            f"{c.files_after:,}"
+        )
 
 
 @click.command("apply")

@@ -45,7 +45,7 @@ def _demo_city(state: CliState, people: int) -> None:
     from outbreak.audit import Access
     from outbreak.auth import principal_for
     from outbreak.cli.ingest import movement_store
-    from outbreak.ingest import city_reference, ingest_file
+    from outbreak.ingest import city_reference, compact, ingest_file
     from outbreak.synth.generate import FEEDS, generate
 
     city = state.settings.data_dir / "city"
@@ -76,6 +76,7 @@ def _demo_city(state: CliState, people: int) -> None:
             summary = ingest_file(access, state.keys, store, feed, path, ref)
             new += 0 if summary.skipped else summary.accepted
             bar.advance(task)
+        compact(access, store)
     console.print(f"Movement data: {new:,} new rows ingested from {city}")
 
 

@@ -2,6 +2,7 @@
 
 from outbreak.ingest.access import person_pings, resolve_qr_visitors
 from outbreak.ingest.adapters import ADAPTERS, Adapted, Reference
+from outbreak.ingest.compact import compact
 from outbreak.ingest.reference import city_reference, load_reference
 from outbreak.ingest.retention import apply_retention
 from outbreak.ingest.schema import PINGS, VISITS, Reason
@@ -19,6 +20,7 @@ __all__ = [
     "Reference",
     "apply_retention",
     "city_reference",
+    "compact",
     "ingest_file",
     "load_reference",
     "person_pings",

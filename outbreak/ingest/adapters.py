@@ -10,23 +10,19 @@ are kept with their identifiers masked, so no raw identifier reaches the disk.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
-from pyproj import Transformer
 
 from outbreak.errors import InvalidInput
+from outbreak.geo.tm import to_5179_dm
+from outbreak.ingest.checks import CHECKS, ping_checks
+from outbreak.ingest.layout import ping_columns
 from outbreak.ingest.schema import (
-    BIN_S,
-    GKEY_STRIDE,
-    GRID_DM,
     PINGS,
     QR_IDENTITY,
     REJECTS,
@@ -42,7 +38,6 @@ T_MIN = 1_575_158_400  # 2019-12-01: nothing of COVID-19 is older
 T_MAX = 2_147_483_647  # int32 seconds
 KOREA_LAT = (33.0, 38.7)
 KOREA_LON = (124.5, 132.0)
-MAX_SPEED_MS = 250 / 3.6
 TELECOM_ACCURACY_M = 400  # a base station locates a phone to a few hundred metres
 IDENTIFIER_COLUMNS = ("device_id", "msisdn", "card_token", "visitor_token", "phone",
                       "caller_number")  # fmt: skip
@@ -83,31 +78,6 @@ class Adapted:
         return out
 
 
-@lru_cache(maxsize=4)
-def _to_5179(thread: int) -> Transformer:
-    del thread  # one transformer per thread: PROJ objects are not shared across threads
-    return Transformer.from_crs(4326, 5179, always_xy=True)
-
-
-def _project_dm(
-    lon: NDArray[np.float64], lat: NDArray[np.float64]
-) -> tuple[Ints, Ints]:
-    """WGS84 → EPSG:5179 decimetres, split over the cores (PROJ releases the GIL)."""
-    workers = max(1, min(os.cpu_count() or 1, len(lon) // 500_000))
-    parts = np.array_split(np.arange(len(lon)), workers)
-
-    def run(job: tuple[int, NDArray[np.int64]]) -> tuple[NDArray[np.float64], ...]:
-        i, part = job
-        x, y = _to_5179(i).transform(lon[part], lat[part])
-        return np.asarray(x), np.asarray(y)
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        done = list(pool.map(run, enumerate(parts)))
-    x = np.concatenate([d[0] for d in done]) if done else np.empty(0)
-    y = np.concatenate([d[1] for d in done]) if done else np.empty(0)
-    return np.round(x * 10).astype(np.int64), np.round(y * 10).astype(np.int64)
-
-
 def mask(value: object) -> str:
     """Hide an identifier but its last two characters, whatever its length.
 
@@ -125,7 +95,7 @@ def mask(value: object) -> str:
 class Keys:
     """Pseudonymised identifiers as integer codes into a dictionary of keys."""
 
-    codes: Ints  # -1 where missing (the dictionary's last entry)
+    codes: Ints  # into dictionary; missing → its last entry (key 0)
     dictionary: Ints  # key64 of each distinct identifier
 
     def take(self, mask: Bools) -> pa.Array:
@@ -167,8 +137,9 @@ class _Rows:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             x = np.array([_parse_int(v) for v in col.to_pylist()], dtype=np.float64)
         x = np.asarray(x, dtype=np.float64)
-        self.reject(~np.isfinite(x) | (x < low) | (x > high), Reason.BAD_VALUE)
-        return np.asarray(np.nan_to_num(x), dtype=np.float64)
+        finite = np.isfinite(x)
+        self.reject(~finite | (x < low) | (x > high), Reason.BAD_VALUE)
+        return x if finite.all() else np.where(finite, x, 0.0)
 
     def times(self, name: str = "timestamp") -> Ints:
         col = self.column(name)
@@ -177,22 +148,34 @@ class _Rows:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             t = np.array([_parse_int(v) for v in col.to_pylist()], dtype=np.float64)
         t = np.asarray(t, dtype=np.float64)
-        self.reject(~np.isfinite(t) | (t < T_MIN) | (t > T_MAX), Reason.BAD_TIME)
-        return np.asarray(np.nan_to_num(t), dtype=np.int64)
+        finite = np.isfinite(t)
+        self.reject(~finite | (t < T_MIN) | (t > T_MAX), Reason.BAD_TIME)
+        return np.where(finite, t, 0).astype(np.int64)
 
     def keys(self, name: str, kind: IdentifierKind, pseudo: Pseudonymiser) -> Keys:
-        """Pseudonymise a column: each distinct identifier is hashed once."""
-        col = pc.cast(self.column(name), pa.string())
-        encoded = pc.dictionary_encode(col).combine_chunks()
+        """Pseudonymise a column: each distinct identifier is hashed once.
+
+        Codes are canonical: two rows share a code exactly when they share a key,
+        even when the input's own dictionary holds a value twice.
+        """
+        col = self.column(name)
+        if pa.types.is_dictionary(col.type):  # e.g. Parquet written by pyarrow
+            encoded = col.unify_dictionaries().combine_chunks()
+            encoded = pa.DictionaryArray.from_arrays(
+                encoded.indices, pc.cast(encoded.dictionary, pa.string())
+            )
+        else:
+            encoded = pc.dictionary_encode(pc.cast(col, pa.string())).combine_chunks()
         values = encoded.dictionary.to_pylist()
         keys = pseudo.person_keys([str(v) for v in values], kind)
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        codes = np.nan_to_num(codes.astype(np.float64), nan=-1).astype(np.int64)
+        key64s = np.array([key64(k) if k else 0 for k in keys], dtype=np.int64)
         valid = np.array([k is not None for k in keys] + [False])
+        dictionary, canon = np.unique(key64s, return_inverse=True)
+        canon = np.append(canon, len(dictionary))  # null → the sentinel entry
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        codes = np.asarray(codes, dtype=np.int64)
         self.reject(~valid[codes], Reason.BAD_IDENTIFIER)
-        return Keys(
-            codes, np.array([key64(k) if k else 0 for k in keys] + [0], dtype=np.int64)
-        )
+        return Keys(canon[codes], np.append(dictionary, 0).astype(np.int64))
 
     def rejects(self) -> pa.Table:
         lines, reasons = [], []
@@ -250,64 +233,23 @@ def _first_of(keys: list[Ints]) -> Bools:
 def _pings(
     key: Keys, ok: Bools, t: Ints, x: Ints, y: Ints, acc: Ints, source: str
 ) -> pa.Table:
-    t, x, y, acc = t[ok], x[ok], y[ok], acc[ok]
-    gkey = (x // GRID_DM) * GKEY_STRIDE + (y // GRID_DM)
-    return pa.table(
-        {
-            "person_key": key.take(ok),
-            "t": pa.array(t, pa.int32()),
-            "x_dm": pa.array(x, pa.int32()),
-            "y_dm": pa.array(y, pa.int32()),
-            "accuracy_m": pa.array(acc, pa.int16()),
-            "source": pa.DictionaryArray.from_arrays(
-                pa.array(np.zeros(len(t), dtype=np.int32)), pa.array([source])
-            ),
-            "bin": pa.array(t // BIN_S, pa.int32()),
-            "gkey": pa.array(gkey, pa.int64()),
-        },
-        schema=PINGS,
+    columns = ping_columns(ok, key.dictionary[key.codes], t, x, y, acc)
+    n = len(columns["t"])
+    source_column = pa.DictionaryArray.from_arrays(
+        pa.array(np.zeros(n, dtype=np.int32)), pa.array([source])
+    )
+    return (
+        pa.table({**columns, "source": source_column}).select(PINGS.names).cast(PINGS)
     )
 
 
-def _dedupe_pings(rows: _Rows, key: Keys, t: Ints, acc: Ints) -> Ints:
-    """Exact duplicates out, then the most accurate fix per person and bin.
-
-    One sort by (person, time) serves both checks and the speed check after them;
-    returns the surviving rows in that order.
-    """
-    idx = np.flatnonzero(rows.ok)
-    c, tt = key.codes[idx], t[idx]
-    if (
-        len(idx) > 1
-        and ((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (tt[1:] >= tt[:-1]))).all()
-    ):
-        order = idx  # feeds usually come grouped by device in time order: no sort
-    else:
-        order = idx[np.lexsort((tt, c))]
-        c, tt = key.codes[order], t[order]
-    dup = np.zeros(len(order), dtype=bool)
-    dup[1:] = (c[1:] == c[:-1]) & (tt[1:] == tt[:-1])
-    bad = np.zeros(rows.n, dtype=bool)
-    bad[order[dup]] = True
-    rows.reject(bad, Reason.DUPLICATE)
-    order, c, tt = order[~dup], c[~dup], tt[~dup]
-    b = tt // BIN_S
-    start = np.ones(len(order), dtype=bool)
-    start[1:] = (c[1:] != c[:-1]) | (b[1:] != b[:-1])
-    group = np.cumsum(start) - 1
-    a = acc[order]
-    best = np.minimum.reduceat(a, np.flatnonzero(start)) if len(a) else a
-    # keep one row per (person, bin): the earliest with the bin's best accuracy
-    cand = np.flatnonzero(a == best[group])
-    g = group[cand]
-    first = np.ones(len(cand), dtype=bool)
-    first[1:] = g[1:] != g[:-1]
-    keep = np.zeros(len(order), dtype=bool)
-    keep[cand[first]] = True
-    bad = np.zeros(rows.n, dtype=bool)
-    bad[order[~keep]] = True
-    rows.reject(bad, Reason.SAME_BIN)
-    return np.asarray(order[keep])
+def _check_pings(
+    rows: _Rows, key: Keys, t: Ints, acc: Ints, xy: tuple[Ints, Ints] | None = None
+) -> None:
+    """Duplicates, one fix per person and bin, and (with ``xy``) spikes."""
+    code = ping_checks(rows.ok, key.codes, t, acc, xy)
+    for i, reason in enumerate(CHECKS):
+        rows.reject(code == i + 1, reason)
 
 
 def adapt_gps(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
@@ -326,43 +268,9 @@ def adapt_gps(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
     )
     rows.reject(~inside, Reason.OUTSIDE_COUNTRY)
     acc = rows.numbers("accuracy_m", 0, 10_000).astype(np.int64)
-    x = np.zeros(rows.n, dtype=np.int64)
-    y = np.zeros(rows.n, dtype=np.int64)
-    ok = np.flatnonzero(rows.ok)
-    x[ok], y[ok] = _project_dm(lon[ok], lat[ok])
-    order = _dedupe_pings(rows, key, t, acc)
-    _speed_check(rows, order, key, t, x, y)
+    x, y = to_5179_dm(np.where(rows.ok, lon, 127.5), np.where(rows.ok, lat, 38.0))
+    _check_pings(rows, key, t, acc, (x, y))
     return Adapted(_pings(key, rows.ok, t, x, y, acc, "gps"), rows.rejects())
-
-
-def _speed_check(
-    rows: _Rows, order: Ints, key: Keys, t: Ints, x: Ints, y: Ints
-) -> None:
-    """Reject a fix impossible to reach *and* to leave (> 250 km/h): a spike.
-
-    ``order`` lists the surviving rows sorted by (person, time). Judging a fix by both
-    neighbours keeps a good fix that merely follows a glitch; a person's first or last
-    fix has one neighbour, and is a spike when that step is out of reach while the
-    step beyond it is not.
-    """
-    n = len(order)
-    if n < 2:
-        return
-    c, tt, xx, yy = key.codes[order], t[order], x[order], y[order]
-    same = c[1:] == c[:-1]
-    dist_m = np.hypot(xx[1:] - xx[:-1], yy[1:] - yy[:-1]) / 10
-    speed = dist_m / np.maximum(tt[1:] - tt[:-1], 1)
-    jump = same & (speed > MAX_SPEED_MS) & (dist_m > 1000)
-    into = np.concatenate([[False], jump])  # fix i cannot be reached from i-1
-    out = np.concatenate([jump, [False]])  # fix i+1 cannot be reached from i
-    first = ~np.concatenate([[False], same])
-    last = ~np.concatenate([same, [False]])
-    calm_after = np.concatenate([~jump[1:], [True, True]])[:n]  # step i+1 → i+2 fine
-    calm_before = np.concatenate([[True, True], ~jump[:-1]])[:n]  # step i-2 → i-1 fine
-    spike = (into & out) | (first & out & calm_after) | (last & into & calm_before)
-    bad = np.zeros(rows.n, dtype=bool)
-    bad[order[spike]] = True
-    rows.reject(bad, Reason.IMPOSSIBLE_SPEED)
 
 
 def adapt_telecom(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapted:
@@ -380,7 +288,7 @@ def adapt_telecom(raw: pa.Table, pseudo: Pseudonymiser, ref: Reference) -> Adapt
     rows.reject(~known, Reason.UNKNOWN_TOWER)
     x, y = np.where(known, tx[pos], 0), np.where(known, ty[pos], 0)
     acc = np.full(rows.n, TELECOM_ACCURACY_M, dtype=np.int64)
-    _dedupe_pings(rows, key, t, acc)
+    _check_pings(rows, key, t, acc)
     return Adapted(_pings(key, rows.ok, t, x, y, acc, "telecom"), rows.rejects())
 
 

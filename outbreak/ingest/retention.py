@@ -39,6 +39,7 @@ def apply_retention(
         "visits": visits_days,
         "qr_identity": visits_days,
         "pings": pings_days,
+        "presence": pings_days,
         "rejects": visits_days,
     }
     gone = []

@@ -4,7 +4,7 @@
 person key (as ``key64``: its first 64 bits), time, EPSG:5179 position in
 decimetres, accuracy, source, plus the keys every query uses: the 5-minute
 ``bin`` and the 20 m grid cell ``gkey``. Stored under
-``pings/date=YYYY-MM-DD/tile=X_Y/`` (2 km tiles) sorted by (bin, gkey).
+``pings/date=YYYY-MM-DD/tile=X_Y/`` (2 km tiles) sorted by bin (see ``layout``).
 
 ``visits`` — a person at a known place (card payment, KI-Pass QR or 안심콜 check-in):
 person key, place id, time, source; under ``visits/date=YYYY-MM-DD/``.
@@ -54,6 +54,17 @@ QR_IDENTITY = pa.schema(
         pa.field("t", pa.int32()),
     ]
 )
+# Where each person's pings are (an index over ``pings``): one row per person, day and
+# tile, with the bins spanned; ``code`` is the tile as ``tx * 10,000 + ty``.
+PRESENCE = pa.schema(
+    [
+        pa.field("person_key", KEY),
+        pa.field("code", pa.int32()),
+        pa.field("bin_min", pa.int32()),
+        pa.field("bin_max", pa.int32()),
+        pa.field("n", pa.int32()),
+    ]
+)
 REJECTS = pa.schema(
     [
         pa.field("line", pa.int64()),  # 1-based row number in the source file
@@ -63,7 +74,8 @@ REJECTS = pa.schema(
 )
 # Personal data: the person key links to people; nothing else here identifies anyone.
 PERSONAL_COLUMNS = {"pings": ("person_key",), "visits": ("person_key",),
-                    "qr_identity": ("token_key", "person_key")}  # fmt: skip
+                    "qr_identity": ("token_key", "person_key"),
+                    "presence": ("person_key",)}  # fmt: skip
 
 
 class Reason(StrEnum):

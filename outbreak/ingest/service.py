@@ -26,6 +26,8 @@ from outbreak.audit import Access
 from outbreak.auth.roles import Permission
 from outbreak.errors import InvalidInput
 from outbreak.ingest.adapters import ADAPTERS, TABLE_OF, Adapted, Reference
+from outbreak.ingest.compact import SOURCE as COMPACT_SOURCE
+from outbreak.ingest.compact import finish_compaction
 from outbreak.ingest.store import MovementStore
 from outbreak.privacy import Keys
 from outbreak.store.base import utcnow
@@ -74,11 +76,15 @@ def read_raw(path: Path) -> pa.Table:
 
 
 def recover(session: Session, store: MovementStore) -> int:
-    """Undo batches a crash left half-committed; returns how many."""
+    """Undo batches a crash left half-committed (compactions: see there); how many."""
     stuck = session.scalars(
         sa.select(IngestBatchRow).where(IngestBatchRow.state == "committing")
     ).all()
     for row in stuck:
+        if row.source == COMPACT_SOURCE:
+            finish_compaction(session, store, row)
+            log.warning("Finished interrupted compaction %s: %s", row.id, row.state)
+            continue
         removed = store.abort(row.id)
         row.state, row.finished_at = "failed", utcnow()
         log.warning("Undid interrupted batch %s (%s files removed)", row.id, removed)

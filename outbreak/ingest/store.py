@@ -10,21 +10,33 @@ a crash mid-commit leaves nothing that recovery does not remove.
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from outbreak.ingest.schema import TILE_DM
+from outbreak.ingest.layout import Ints, day_of, ping_order, presence
+from outbreak.ingest.schema import PRESENCE
 
-KST_OFFSET_S = 9 * 3600
-TABLES = ("pings", "visits", "qr_identity")
+TABLES = ("pings", "visits", "qr_identity", "presence")
+# Measured on a 13.7 M-ping file: dictionary pages only where values repeat, and
+# delta encoding for the bin-sorted times — 9.7 instead of 11.5 bytes a ping, and
+# 15% faster to write than Arrow's defaults.
+WRITE_OPTIONS: dict[str, dict[str, Any]] = {
+    "pings": {
+        "use_dictionary": ["source", "accuracy_m"],
+        "column_encoding": {"t": "DELTA_BINARY_PACKED", "bin": "DELTA_BINARY_PACKED"},
+    }
+}
 
 
 def _partition_name(code: int, tiled: bool) -> str:
@@ -50,41 +62,59 @@ class MovementStore:
         if table.num_rows == 0:
             return 0
         t = table["t"].to_numpy().astype(np.int64)
-        day = (t + KST_OFFSET_S) // 86_400
         tiled = table_name == "pings"
-        # One integer per partition (day, tile); one sort orders partitions and rows.
         if tiled:
-            tx = table["x_dm"].to_numpy().astype(np.int64) // TILE_DM
-            ty = table["y_dm"].to_numpy().astype(np.int64) // TILE_DM
-            group = (day * 10_000 + tx) * 10_000 + ty  # tiles < 10,000 in either axis
-            order = np.lexsort(
-                (table["gkey"].to_numpy(), table["bin"].to_numpy(), group)
-            )
-        elif table_name == "visits":
-            group = day
-            order = np.lexsort((t, table["place_id"].to_numpy(), group))
+            x, y = (table[c].to_numpy().astype(np.int64) for c in ("x_dm", "y_dm"))
+            order, codes, starts = ping_order(t, x, y)
         else:
-            group = day
-            order = np.lexsort((t, group))
-        ordered = table.take(pa.array(order))
-        groups, starts = np.unique(group[order], return_index=True)
+            group = day_of(t)
+            if table_name == "visits":
+                order = np.lexsort((t, table["place_id"].to_numpy(), group))
+            else:
+                order = np.lexsort((t, group))
+            starts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
+            codes = group[order][starts]
         bounds = [*starts[1:], len(order)]
-        for code, lo, hi in zip(groups, starts, bounds, strict=True):
-            name = _partition_name(int(code), tiled)
-            path = (
-                self._staging(batch)
-                / table_name
-                / f"date={name}"
-                / f"part-{batch}.parquet"
-            )
-            path.parent.mkdir(parents=True, exist_ok=True)
+
+        def write(part: int) -> None:
+            lo, hi = int(starts[part]), int(bounds[part])
+            name = _partition_name(int(codes[part]), tiled)
+            path = self._staging(batch) / table_name / f"date={name}"
+            path.mkdir(parents=True, exist_ok=True)
             pq.write_table(
-                ordered.slice(lo, hi - lo),
-                path,
+                table.take(pa.array(order[lo:hi])),
+                path / f"part-{batch}.parquet",
+                **WRITE_OPTIONS.get(table_name, {}),
                 compression="zstd",
                 row_group_size=128_000,
             )
-        return len(groups)
+
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            list(pool.map(write, range(len(codes))))  # Arrow releases the GIL
+        if tiled:
+            self._stage_presence(table, t, x, y, batch)
+        return len(codes)
+
+    def _stage_presence(
+        self, table: pa.Table, t: Ints, x: Ints, y: Ints, batch: int
+    ) -> None:
+        """Index where each person's pings went (see ``layout.presence``)."""
+        cols = presence(table["person_key"].to_numpy(), t, x, y)
+        day = cols["code"] // 100_000_000
+        index = pa.table({**cols, "code": cols["code"] % 100_000_000}, schema=PRESENCE)
+        for d in np.unique(day):
+            path = (
+                self._staging(batch)
+                / "presence"
+                / f"date={_partition_name(int(d), False)}"
+            )
+            path.mkdir(parents=True, exist_ok=True)
+            pq.write_table(
+                index.filter(pa.array(day == d)),
+                path / f"part-{batch}.parquet",
+                compression="zstd",
+                row_group_size=64_000,
+            )
 
     def stage_rejects(
         self, source: str, table: pa.Table, batch: int, day: date

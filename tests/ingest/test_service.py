@@ -223,20 +223,28 @@ def test_retention_deletes_exactly_what_is_past(
         pings_days=4,
         dry_run=True,
     )
-    assert [g.day.isoformat() for g in dry] == ["2020-05-04", "2020-05-05"]
+    # pings and their presence index go together
+    assert sorted((g.table, g.day.isoformat()) for g in dry) == [
+        (table, day)
+        for table in ("pings", "presence")
+        for day in ("2020-05-04", "2020-05-05")
+    ]
     assert len(list(store.partitions("pings"))) == 5
     apply_retention(
         session, store, today=date(2020, 5, 10), visits_days=28, pings_days=4
     )
-    assert [d.isoformat() for d, _ in store.partitions("pings")] == [
-        "2020-05-06",
-        "2020-05-07",
-        "2020-05-08",
-    ]
+    for table in ("pings", "presence"):
+        assert [d.isoformat() for d, _ in store.partitions(table)] == [
+            "2020-05-06",
+            "2020-05-07",
+            "2020-05-08",
+        ]
     purges = session.scalars(
         sa.select(AuditRow).where(AuditRow.action == "movement.purge")
     ).all()
-    assert sorted(p.subject_id for p in purges) == ["2020-05-04", "2020-05-05"]
+    assert sorted((p.subject_type, p.subject_id) for p in purges) == sorted(
+        (t, d) for t in ("pings", "presence") for d in ("2020-05-04", "2020-05-05")
+    )
 
 
 fixes = st.lists(

@@ -23,7 +23,10 @@ class IngestBatchRow(Base):
     rows_in: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     accepted: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     rejected: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    detail: Mapped[str] = mapped_column(sa.Text, default="{}")  # JSON counts per reason
+    detail: Mapped[str] = mapped_column(
+        sa.Text, default="{}"
+    )  # JSON: counts per reason
+    # (a compaction: the file names it replaces)
     actor: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
