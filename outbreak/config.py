@@ -89,6 +89,19 @@ class Settings(BaseSettings):
         description="Days GPS and base-station pings are kept (the investigation "
         "window of 14 days, twice over) before their partitions are deleted.",
     )
+    quarantine_days: int = Field(
+        14,
+        gt=0,
+        description="Days of quarantine after a contact's last exposure (Korea's "
+        "Infectious Disease Control and Prevention Act practice: 14 days).",
+    )
+    registry_dir: Path | None = Field(
+        None,
+        description="Directory of the reference registries the investigation engine "
+        "reads: `places.parquet` (venues, workplaces…) and `people/` (resident "
+        "registry: phone, household). Default: the demo city's, "
+        "`<data_dir>/city/city`.",
+    )
     retention_contact_days: int = Field(
         42,
         gt=0,
@@ -132,6 +145,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'outbreak.db').resolve()}"
+
+    @property
+    def registry_path(self) -> Path:
+        """The registry directory in force."""
+        return self.registry_dir or self.data_dir / "city" / "city"
 
     @property
     def parquet_path(self) -> Path:

@@ -73,3 +73,35 @@ class Role(StrEnum):
     PHARMACIST = "pharmacist"
     COMMUNICATOR = "communicator"
     ANALYST = "analyst"
+
+
+class InvestigationState(StrEnum):
+    """Where an epidemiological investigation is."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class DataSource(StrEnum):
+    """What an investigation may ask to read; each read needs an approved request."""
+
+    TELECOM = "telecom"  # the case's base-station records
+    GPS = "gps"  # the case's GPS fixes (apps)
+    CARD = "card"  # the case's card transactions
+    CHECKINS = "checkins"  # the case's KI-Pass QR and 안심콜 check-ins
+    PLACE_DEVICES = "place_devices"  # every device and check-in near the case's stays
+
+
+class RequestState(StrEnum):
+    """A data request's decision."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class OrderKind(StrEnum):
+    """An order issued to a contact."""
+
+    TEST = "test"
+    QUARANTINE = "quarantine"

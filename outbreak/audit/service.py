@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
@@ -62,12 +63,38 @@ class Access:
         try:
             authorize(self.principal, permission, district_code)
         except PermissionDenied as exc:
-            self.session.rollback()
-            denied = AuditFields(**{**fields.__dict__, "outcome": "denied"})
-            queries.append_entry(session=self.session, fields=denied)
-            self.session.commit()
-            raise exc from None
+            self._deny(fields, exc)
         queries.append_entry(session=self.session, fields=fields)
+
+    def refuse(
+        self,
+        permission: Permission,
+        *,
+        subject_type: str,
+        subject_id: str,
+        reason: str,
+        field: str | None = None,
+    ) -> NoReturn:
+        """Record a denied attempt that the role allows but a rule does not — e.g.
+        reading a source no approved data request covers — and raise."""
+        fields = AuditFields(
+            actor=self.principal.username,
+            role=self.principal.role_label,
+            action=permission.value,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            purpose=self.purpose,
+            outcome="denied",
+            detail=reason,
+        )
+        self._deny(fields, PermissionDenied(reason, field=field))
+
+    def _deny(self, fields: AuditFields, exc: PermissionDenied) -> NoReturn:
+        self.session.rollback()
+        denied = AuditFields(**{**fields.__dict__, "outcome": "denied"})
+        queries.append_entry(session=self.session, fields=denied)
+        self.session.commit()
+        raise exc from None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,10 @@ class Permission(StrEnum):
     STATS_READ = "stats.read"
     MOVEMENT_INGEST = "movement.ingest"
     MOVEMENT_READ = "movement.read"
+    INVESTIGATION_READ = "investigation.read"
+    INVESTIGATION_WRITE = "investigation.write"
+    DATA_APPROVE = "data.approve"  # decide requests to read an investigation's data
+    ORDER_WRITE = "order.write"  # issue test and quarantine orders
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
 
@@ -42,10 +46,13 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.INVESTIGATOR:       frozenset({P.PERSON_READ, P.PERSON_WRITE, P.CASE_READ,
                                         P.CASE_WRITE, P.CLUSTER_READ, P.CLUSTER_WRITE,
                                         P.CONTACT_READ, P.CONTACT_WRITE, P.STATS_READ,
-                                        P.MOVEMENT_INGEST, P.MOVEMENT_READ}),
-    Role.DATA_APPROVER:      frozenset({P.CASE_READ, P.STATS_READ}),
+                                        P.MOVEMENT_INGEST, P.MOVEMENT_READ,
+                                        P.INVESTIGATION_READ, P.INVESTIGATION_WRITE,
+                                        P.ORDER_WRITE}),
+    Role.DATA_APPROVER:      frozenset({P.CASE_READ, P.STATS_READ,
+                                        P.INVESTIGATION_READ, P.DATA_APPROVE}),
     Role.QUARANTINE_OFFICER: frozenset({P.PERSON_READ, P.CASE_READ, P.CONTACT_READ,
-                                        P.STATS_READ}),
+                                        P.STATS_READ, P.INVESTIGATION_READ}),
     Role.CLINIC_STAFF:       frozenset({P.PERSON_READ, P.PERSON_WRITE, P.CASE_READ,
                                         P.CASE_WRITE, P.STATS_READ}),
     Role.BED_COORDINATOR:    frozenset({P.PERSON_READ, P.CASE_READ, P.CASE_WRITE,

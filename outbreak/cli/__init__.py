@@ -18,6 +18,7 @@ from outbreak.cli.ingest import ingest, retention_apply
 from outbreak.cli.model import model
 from outbreak.cli.serve import demo, serve
 from outbreak.cli.synth import synth
+from outbreak.cli.trace import trace
 from outbreak.errors import OutbreakError
 
 
@@ -57,6 +58,7 @@ for command in (
     model,
     synth,
     ingest,
+    trace,
 ):
     main.add_command(command)
 

@@ -8,6 +8,12 @@ from __future__ import annotations
 # (2020), doi:10.1016/j.ijid.2020.02.060.
 SI_MEAN_DAYS = 4.7
 SI_SD_DAYS = 2.9
+# Serial interval allowing presymptomatic transmission (12.6% of intervals negative),
+# days, normal: mean 3.96 (95% CI 3.53-4.39), sd 4.75 (4.46-5.07), from 468 reports in
+# 93 Chinese cities. Du et al., Emerg Infect Dis 26(6):1341 (2020),
+# doi:10.3201/eid2606.200357. Used to weigh who infected whom in transmission chains.
+SI_NORMAL_MEAN_DAYS = 3.96
+SI_NORMAL_SD_DAYS = 4.75
 # Cori et al. (2013) / EpiEstim defaults: Gamma prior on R with mean 5, sd 5; weekly
 # windows; wanted posterior coefficient of variation 0.3. doi:10.1093/aje/kwt133
 RT_PRIOR_MEAN = 5.0

@@ -20,7 +20,7 @@ from outbreak.privacy import Keys
 from outbreak.store import make_engine, make_sessionmaker
 from outbreak.web.dashboard import rt_views, views
 from outbreak.web.errors import install_error_handlers
-from outbreak.web.routes import admin, cases, model, movement
+from outbreak.web.routes import admin, cases, model, movement, trace
 
 log = logging.getLogger(__name__)
 # The dashboard loads nothing from elsewhere: a strict policy costs nothing.
@@ -58,6 +58,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.include_router(cases.router)
     app.include_router(model.router)
     app.include_router(movement.router)
+    app.include_router(trace.router)
     app.include_router(views.router)
     app.include_router(rt_views.router)
     _install_docs(app)  # before /static: its mount would shadow /static/swagger

@@ -11,6 +11,15 @@ from outbreak.store.tables.cases import (
 from outbreak.store.tables.geo import DistrictRow
 from outbreak.store.tables.ingest import IngestBatchRow
 from outbreak.store.tables.people import PERSONAL_COLUMNS, PersonRow
+from outbreak.store.tables.trace import (
+    DataRequestRow,
+    InvestigationKeyRow,
+    InvestigationNoteRow,
+    InvestigationRow,
+    OrderRow,
+    RouteStayRow,
+    TraceContactRow,
+)
 from outbreak.store.tables.users import ApiKeyRow, UserRoleRow, UserRow, UserScopeRow
 
 __all__ = [
@@ -22,9 +31,16 @@ __all__ = [
     "ClusterCaseRow",
     "ClusterRow",
     "ContactRow",
+    "DataRequestRow",
     "DistrictRow",
     "IngestBatchRow",
+    "InvestigationKeyRow",
+    "InvestigationNoteRow",
+    "InvestigationRow",
+    "OrderRow",
     "PersonRow",
+    "RouteStayRow",
+    "TraceContactRow",
     "UserRoleRow",
     "UserRow",
     "UserScopeRow",

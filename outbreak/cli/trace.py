@@ -1,0 +1,178 @@
+"""Commands: trace — investigations from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from outbreak.audit import Access
+from outbreak.auth import principal_for
+from outbreak.cli.context import CliState, console
+from outbreak.trace import investigate as run
+from outbreak.trace import service as inv
+from outbreak.trace.network import network
+from outbreak.trace.service import TraceContext, load_context
+from outbreak.trace.window import KST
+from outbreak.types import DataSource, OrderKind, RiskLevel
+
+pass_state = click.make_pass_decorator(CliState)
+USER = click.option(
+    "--user", required=True, help="Who acts (written to the audit log)."
+)
+
+
+def _ctx(state: CliState) -> TraceContext:
+    return load_context(state.settings, state.keys)
+
+
+def _access(session: Session, user: str, purpose: str) -> Access:
+    return Access(session, principal_for(session, user), purpose)
+
+
+@click.group()
+def trace() -> None:
+    """Investigations: data requests, routes, close contacts, orders, chains."""
+
+
+@trace.command("open")
+@click.argument("case_id", type=int)
+@USER
+@pass_state
+def open_cmd(state: CliState, case_id: int, user: str) -> None:
+    """Open an investigation of CASE_ID."""
+    with state.session() as session:
+        i = inv.open_investigation(
+            _access(session, user, f"investigation of case {case_id}"),
+            state.keys,
+            case_id,
+        )
+        console.print(
+            f"Investigation {i.id} of case {case_id}: "
+            f"{i.window_start.astimezone(KST):%Y-%m-%d %H:%M} → "
+            f"{i.window_end.astimezone(KST):%Y-%m-%d %H:%M} KST (from {i.window_basis})"
+        )
+
+
+@trace.command("request")
+@click.argument("inv_id", type=int)
+@click.argument(
+    "sources", nargs=-1, required=True, type=click.Choice([s.value for s in DataSource])
+)
+@click.option("--reason", required=True)
+@USER
+@pass_state
+def request_cmd(
+    state: CliState, inv_id: int, sources: tuple[str, ...], reason: str, user: str
+) -> None:
+    """Ask a data approver to let INV_ID read SOURCES."""
+    with state.session() as session:
+        access = _access(session, user, f"investigation {inv_id}")
+        for source in sources:
+            r = inv.request_data(
+                access, inv_id, source=DataSource(source), reason=reason
+            )
+            console.print(f"Request {r.id}: {source} (pending)")
+
+
+@trace.command("decide")
+@click.argument("request_ids", nargs=-1, type=int, required=True)
+@click.option("--reject", is_flag=True, help="Reject instead of approving.")
+@click.option("--note", default="")
+@USER
+@pass_state
+def decide_cmd(
+    state: CliState, request_ids: tuple[int, ...], reject: bool, note: str, user: str
+) -> None:
+    """Approve (or --reject) data requests."""
+    with state.session() as session:
+        access = _access(session, user, "data request decision")
+        for rid in request_ids:
+            r = inv.decide_request(access, rid, approve=not reject, note=note)
+            console.print(f"Request {rid}: {r.state.value}")
+
+
+@trace.command("route")
+@click.argument("inv_id", type=int)
+@USER
+@pass_state
+def route_cmd(state: CliState, inv_id: int, user: str) -> None:
+    """Rebuild and print INV_ID's route from the approved sources."""
+    ctx = _ctx(state)
+    with state.session() as session:
+        stays = run.rebuild_route(
+            _access(session, user, f"investigation {inv_id}"), ctx, inv_id
+        )
+        table = Table("from (KST)", "to", "place", "sources", "confidence")
+        for s in stays:
+            place = ctx.places.get(s.place_id) if s.place_id is not None else None
+            table.add_row(
+                f"{inv.aware(s.t_start).astimezone(KST):%m-%d %H:%M}",
+                f"{inv.aware(s.t_end).astimezone(KST):%H:%M}",
+                f"{place.name} ({place.kind})" if place else "–",
+                s.sources,
+                f"{s.confidence:.2f}",
+            )
+    console.print(table)
+
+
+@trace.command("contacts")
+@click.argument("inv_id", type=int)
+@USER
+@click.option(
+    "--quarantine",
+    "order",
+    flag_value="high",
+    help="Then issue quarantine orders to every high-risk contact.",
+)
+@pass_state
+def contacts_cmd(state: CliState, inv_id: int, user: str, order: str | None) -> None:
+    """Find INV_ID's close contacts along its route."""
+    ctx = _ctx(state)
+    with state.session() as session:
+        access = _access(session, user, f"investigation {inv_id}")
+        found = run.trace_contacts(access, ctx, inv_id)
+        by: dict[tuple[str, str], int] = {}
+        for c in found:
+            key = (c.kind.value, c.risk.value)
+            by[key] = by.get(key, 0) + 1
+        table = Table("exposure", "risk", "contacts")
+        for (kind, risk), n in sorted(by.items()):
+            table.add_row(kind, risk, f"{n:,}")
+        console.print(table)
+        if order:
+            high = [c.id for c in found if c.risk == RiskLevel.HIGH]
+            orders = run.issue_orders(
+                access, ctx, inv_id, contact_ids=high, kind=OrderKind.QUARANTINE
+            )
+            console.print(f"{len(orders):,} quarantine orders issued")
+
+
+@trace.command("network")
+@USER
+@click.option("--graphml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path))
+@pass_state
+def network_cmd(
+    state: CliState, user: str, graphml: Path | None, json_out: Path | None
+) -> None:
+    """Transmission links, suggested clusters and hot spots."""
+    ctx = _ctx(state)
+    with state.session() as session:
+        net = network(_access(session, user, "transmission chains"), ctx.places)
+    console.print(
+        f"{len(net.cases)} cases, {len(net.links)} probable links, "
+        f"{len(net.clusters)} suggested clusters"
+    )
+    for group, place_id, kind in net.clusters[:10]:
+        place = ctx.places.get(place_id) if place_id is not None else None
+        console.print(
+            f"  {kind.value}: cases {sorted(group)}"
+            + (f" at {place.name}" if place else "")
+        )
+    if graphml:
+        graphml.write_text(net.graphml())
+    if json_out:
+        json_out.write_text(net.graph_json())

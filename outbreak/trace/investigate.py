@@ -1,0 +1,326 @@
+"""Running the engine for an investigation: the route, the contacts, the orders.
+
+Each step reads only what an approved request covers (see :mod:`.service`), stores
+its result for the dashboard and the disclosure engine, and replaces what an earlier
+run stored — except contacts already given an order, which stay as they were.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from outbreak.audit import Access
+from outbreak.auth.roles import Permission
+from outbreak.errors import NotFound
+from outbreak.store.tables import (
+    InvestigationNoteRow,
+    InvestigationRow,
+    OrderRow,
+    RouteStayRow,
+    TraceContactRow,
+)
+from outbreak.trace import engine
+from outbreak.trace.contacts import Candidates, Contact, PlaceVisits, find_contacts
+from outbreak.trace.places import Places
+from outbreak.trace.route import RouteStay, Track, build_route
+from outbreak.trace.service import (
+    CHECKIN_SOURCES,
+    TraceContext,
+    aware,
+    checked_investigation,
+    contact_rule,
+    keys_of,
+    read_span,
+    window_of,
+)
+from outbreak.trace.window import KST, Window
+from outbreak.types import DataSource, IdentifierKind, OrderKind
+
+
+def rebuild_route(access: Access, ctx: TraceContext, inv_id: int) -> list[RouteStayRow]:
+    """Rebuild the case's route from every approved source and the interview."""
+    inv = checked_investigation(access, inv_id, Permission.INVESTIGATION_WRITE)
+    phones = keys_of(access, inv, IdentifierKind.PHONE)
+    cards = keys_of(access, inv, IdentifierKind.CARD)
+    spans = {
+        s: read_span(access, inv, s, "the case's own records")
+        for s in (
+            DataSource.GPS,
+            DataSource.TELECOM,
+            DataSource.CARD,
+            DataSource.CHECKINS,
+        )
+    }
+    notes = _reported_stays(access, inv, ctx.places)
+    if all(v is None for v in spans.values()) and not notes:
+        access.refuse(
+            Permission.MOVEMENT_READ,
+            subject_type="investigation",
+            subject_id=str(inv.id),
+            reason="No approved data request covers any source of this case: "
+            "request telecom, gps, card or checkins data first",
+            field="source",
+        )
+    gps = tel = Track.empty()
+    if spans[DataSource.GPS] or spans[DataSource.TELECOM]:
+        lo = min(s[0] for s in (spans[DataSource.GPS], spans[DataSource.TELECOM]) if s)
+        hi = max(s[1] for s in (spans[DataSource.GPS], spans[DataSource.TELECOM]) if s)
+        g, t = engine.own_pings(ctx.store, phones, (lo, hi))
+        gps = _clip(g, spans[DataSource.GPS])
+        tel = _clip(t, spans[DataSource.TELECOM])
+    visit_sources = set()
+    if spans[DataSource.CARD]:
+        visit_sources.add("card")
+    if spans[DataSource.CHECKINS]:
+        visit_sources |= CHECKIN_SOURCES
+    visits = engine.own_visits(
+        ctx.store,
+        phone_keys=phones,
+        card_keys=cards,
+        window=window_of(inv).epoch,
+        sources=visit_sources,
+    )
+    route = (
+        build_route(
+            gps=gps, telecom=tel, visits=visits, places=ctx.places, rule=ctx.route_rule
+        )
+        + notes
+    )
+    route.sort(key=lambda s: s.t_start)
+    access.session.execute(
+        sa.delete(RouteStayRow).where(RouteStayRow.investigation_id == inv.id)
+    )
+    rows = [_stay_row(inv.id, s) for s in route]
+    access.session.add_all(rows)
+    access.session.flush()
+    return rows
+
+
+def _clip(track: Track, span: tuple[int, int] | None) -> Track:
+    if span is None:
+        return Track.empty()
+    keep = (track.t >= span[0]) & (track.t <= span[1])
+    return Track(track.t[keep], track.x_dm[keep], track.y_dm[keep])
+
+
+def _reported_stays(
+    access: Access, inv: InvestigationRow, places: Places
+) -> list[RouteStay]:
+    notes = access.session.scalars(
+        sa.select(InvestigationNoteRow).where(
+            InvestigationNoteRow.investigation_id == inv.id,
+            InvestigationNoteRow.place_id.is_not(None),
+        )
+    )
+    out = []
+    for n in notes:
+        place = places.get(n.place_id) if n.place_id is not None else None
+        if place is None or n.t_start is None or n.t_end is None:
+            continue
+        w = Window(aware(n.t_start), aware(n.t_end)).epoch
+        out.append(
+            RouteStay(
+                w[0],
+                w[1],
+                place.x_dm,
+                place.y_dm,
+                place.id,
+                frozenset({"interview"}),
+                0.5,
+            )
+        )
+    return out
+
+
+def _stay_row(inv_id: int, s: RouteStay) -> RouteStayRow:
+    return RouteStayRow(
+        investigation_id=inv_id,
+        t_start=datetime.fromtimestamp(s.t_start, UTC),
+        t_end=datetime.fromtimestamp(s.t_end, UTC),
+        x_dm=s.x_dm,
+        y_dm=s.y_dm,
+        place_id=s.place_id,
+        sources=",".join(sorted(s.sources)),
+        confidence=round(s.confidence, 2),
+        n_pings=s.n_pings,
+    )
+
+
+def route_of(access: Access, inv_id: int) -> list[RouteStayRow]:
+    """The stored route, in time order."""
+    checked_investigation(access, inv_id, Permission.INVESTIGATION_READ)
+    return list(
+        access.session.scalars(
+            sa.select(RouteStayRow)
+            .where(RouteStayRow.investigation_id == inv_id)
+            .order_by(RouteStayRow.t_start)
+        )
+    )
+
+
+def _as_stays(rows: list[RouteStayRow]) -> list[RouteStay]:
+    return [
+        RouteStay(
+            int(aware(r.t_start).timestamp()),
+            int(aware(r.t_end).timestamp()),
+            r.x_dm,
+            r.y_dm,
+            r.place_id,
+            frozenset(r.sources.split(",")),
+            r.confidence,
+            r.n_pings,
+        )
+        for r in rows
+    ]
+
+
+def trace_contacts(
+    access: Access, ctx: TraceContext, inv_id: int
+) -> list[TraceContactRow]:
+    """Find the close contacts along the stored route (replacing earlier results)."""
+    inv = checked_investigation(access, inv_id, Permission.INVESTIGATION_WRITE)
+    rule = contact_rule(inv)
+    window = window_of(inv).epoch
+    route = _as_stays(route_of(access, inv_id))
+    own = keys_of(access, inv, IdentifierKind.PHONE) + keys_of(
+        access, inv, IdentifierKind.CARD
+    )
+    cands, visits = Candidates.empty(), PlaceVisits.empty()
+    span = read_span(
+        access, inv, DataSource.PLACE_DEVICES, "devices and check-ins near the route"
+    )
+    if span is not None:
+        near = [s for s in route if s.t_end >= span[0] and s.t_start <= span[1]]
+        cands = engine.nearby_pings(
+            ctx.store,
+            [s for s in near if s.sources & {"gps", "telecom"}],
+            exclude=own,
+            search_m=rule.search_m,
+        )
+        places = sorted({s.place_id for s in near if s.place_id is not None})
+        visits = engine.place_visits(ctx.store, places, span, exclude=own)
+    household = ctx.households.of(set(keys_of(access, inv, IdentifierKind.PHONE)))
+    found = find_contacts(
+        route,
+        index=set(own),
+        candidates=cands,
+        visits=visits,
+        household=household,
+        window=window,
+        places=ctx.places,
+        rule=rule,
+        route_rule=ctx.route_rule,
+    )
+    access.session.execute(
+        sa.delete(TraceContactRow).where(
+            TraceContactRow.investigation_id == inv.id,
+            ~TraceContactRow.id.in_(sa.select(OrderRow.contact_id)),
+        )
+    )
+    kept = {
+        (r.key64, r.kind)
+        for r in access.session.scalars(
+            sa.select(TraceContactRow).where(TraceContactRow.investigation_id == inv.id)
+        )
+    }
+    rows = [
+        _contact_row(inv.id, c, ctx.retention_contact_days)
+        for c in found
+        if (c.person, c.kind) not in kept
+    ]
+    access.session.add_all(rows)
+    access.session.flush()
+    return contacts_of(access, inv_id)
+
+
+def _contact_row(inv_id: int, c: Contact, retention_days: int) -> TraceContactRow:
+    end = datetime.fromtimestamp(c.t_end, UTC)
+    return TraceContactRow(
+        investigation_id=inv_id,
+        key64=c.person,
+        kind=c.kind,
+        t_start=datetime.fromtimestamp(c.t_start, UTC),
+        t_end=end,
+        minutes=round(c.minutes, 1),
+        distance_m=c.distance_m,
+        risk=c.risk,
+        place_id=c.place_id,
+        sources=",".join(sorted(c.sources)),
+        purge_after=end.astimezone(KST).date() + timedelta(days=retention_days),
+    )
+
+
+def contacts_of(access: Access, inv_id: int) -> list[TraceContactRow]:
+    """The investigation's contacts, highest risk and longest exposure first."""
+    checked_investigation(access, inv_id, Permission.INVESTIGATION_READ)
+    rows = access.session.scalars(
+        sa.select(TraceContactRow).where(TraceContactRow.investigation_id == inv_id)
+    )
+    order = {"high": 0, "medium": 1, "low": 2}
+    return sorted(rows, key=lambda r: (order[r.risk.value], -r.minutes, r.id))
+
+
+def issue_orders(
+    access: Access,
+    ctx: TraceContext,
+    inv_id: int,
+    *,
+    contact_ids: list[int],
+    kind: OrderKind,
+) -> list[OrderRow]:
+    """Test or quarantine orders for contacts, in bulk; quarantine ends
+    ``quarantine_days`` after the last exposure. Issuing twice changes nothing."""
+    inv = checked_investigation(access, inv_id, Permission.ORDER_WRITE)
+    out = []
+    for cid in contact_ids:
+        c = access.session.get(TraceContactRow, cid)
+        if c is None or c.investigation_id != inv.id:
+            raise NotFound(
+                f"No contact {cid} in investigation {inv_id}", field="contact_ids"
+            )
+        existing = access.session.scalar(
+            sa.select(OrderRow).where(OrderRow.contact_id == cid, OrderRow.kind == kind)
+        )
+        if existing is not None:
+            out.append(existing)
+            continue
+        last = aware(c.t_end).astimezone(KST).date()
+        start = max(access.today, aware(c.t_start).astimezone(KST).date())
+        end = (
+            last + timedelta(days=ctx.quarantine_days)
+            if kind == OrderKind.QUARANTINE
+            else start
+        )
+        row = OrderRow(
+            contact_id=cid,
+            kind=kind,
+            key64=c.key64,
+            district_code=inv.district_code,
+            start_on=min(start, end),
+            end_on=end,
+            issued_by=access.principal.username,
+        )
+        access.session.add(row)
+        out.append(row)
+    access.session.flush()
+    return out
+
+
+def orders_of(access: Access, inv_id: int) -> list[OrderRow]:
+    """The orders issued from an investigation."""
+    checked_investigation(access, inv_id, Permission.INVESTIGATION_READ)
+    return list(
+        access.session.scalars(
+            sa.select(OrderRow)
+            .join(TraceContactRow, TraceContactRow.id == OrderRow.contact_id)
+            .where(TraceContactRow.investigation_id == inv_id)
+            .order_by(OrderRow.id)
+        )
+    )
+
+
+def last_exposure_on(row: TraceContactRow) -> date:
+    """The (Korean) date of a contact's last exposure."""
+    return aware(row.t_end).astimezone(KST).date()

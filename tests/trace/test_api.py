@@ -1,0 +1,144 @@
+"""The investigation API end to end on both backends: OpenAPI, problem+json, exports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from outbreak.auth import Principal
+from outbreak.synth.city import phone_of
+from outbreak.testing import test_settings
+from outbreak.types import Role
+from outbreak.web import create_app
+from tests.trace.conftest import City
+from tests.web.helpers import assert_problem, login
+
+PID = 1
+REASON = "confirmed case, route for the 2-day window"
+
+
+@pytest.fixture
+def api(
+    city: City, engine: sa.Engine, tmp_path: Path, make_user: Callable[..., Principal]
+) -> Iterator[TestClient]:
+    settings = test_settings(
+        tmp_path, parquet_dir=city.store.root.parent, registry_dir=city.root / "city"
+    )
+    make_user("kim", Role.INVESTIGATOR, scopes=("11",))
+    make_user("lee", Role.DATA_APPROVER, scopes=("11",))
+    with TestClient(create_app(settings, engine=engine)) as client:
+        yield client
+
+
+def _case(client: TestClient, headers: dict[str, str]) -> int:
+    phone = str(phone_of(np.array([PID]))[0])
+    person = client.post(
+        "/api/v1/persons",
+        headers=headers,
+        json={
+            "identifier": phone,
+            "identifier_kind": "phone",
+            "district_code": "11230",
+            "phone": phone,
+        },
+    )
+    assert person.status_code == 201, person.text
+    case = client.post(
+        "/api/v1/cases",
+        headers=headers,
+        json={
+            "person_key": person.json()["key"],
+            "district_code": "11230",
+            "confirmed_on": "2020-05-05",
+            "sample_on": "2020-05-05",
+            "source": "local",
+        },
+    )
+    assert case.status_code == 201, case.text
+    return int(case.json()["id"])
+
+
+def test_investigation_over_http(api: TestClient) -> None:
+    kim, lee = login(api, "kim"), login(api, "lee")
+    opened = api.post(
+        "/api/v1/investigations",
+        headers=kim,
+        json={"case_id": _case(api, kim), "min_minutes": 15},
+    )
+    assert opened.status_code == 201, opened.text
+    i = opened.json()["id"]
+    assert opened.json()["window_basis"] == "sample"
+    refused = api.post(f"/api/v1/investigations/{i}/route", headers=kim)
+    assert_problem(refused, 403, "permission_denied", "source")
+    for source in ("gps", "checkins", "card", "place_devices"):
+        r = api.post(
+            f"/api/v1/investigations/{i}/requests",
+            headers=kim,
+            json={"source": source, "reason": REASON},
+        )
+        assert r.status_code == 201, r.text
+    pending = api.get("/api/v1/data-requests", headers=lee).json()
+    assert len(pending) == 4
+    self_approval = api.post(
+        f"/api/v1/data-requests/{pending[0]['id']}/decision",
+        headers=kim,
+        json={"approve": True},
+    )
+    assert_problem(self_approval, 403, "permission_denied")
+    for r in pending:
+        d = api.post(
+            f"/api/v1/data-requests/{r['id']}/decision",
+            headers=lee,
+            json={"approve": True, "note": "ok"},
+        )
+        assert d.json()["state"] == "approved"
+    route = api.post(f"/api/v1/investigations/{i}/route", headers=kim)
+    assert route.status_code == 200, route.text
+    stays = route.json()
+    assert stays and {"lat", "lon", "sources", "confidence"} <= set(stays[0])
+    assert 37 < stays[0]["lat"] < 38 and 126 < stays[0]["lon"] < 128
+    csv = api.get(f"/api/v1/investigations/{i}/route.csv", headers=kim)
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert len(csv.text.strip().splitlines()) == len(stays) + 1
+    geo = api.get(f"/api/v1/investigations/{i}/route.geojson", headers=kim).json()
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == len(stays)
+    found = api.post(f"/api/v1/investigations/{i}/contacts", headers=kim).json()
+    assert found and all(len(c["key"]) == 16 for c in found)
+    assert {"person_key", "phone", "name"}.isdisjoint(found[0])  # allowlisted fields
+    orders = api.post(
+        f"/api/v1/investigations/{i}/orders",
+        headers=kim,
+        json={"contact_ids": [found[0]["id"]], "kind": "quarantine"},
+    )
+    assert orders.status_code == 201, orders.text
+    net = api.get("/api/v1/network", headers=kim).json()
+    assert net["cases"] == 1 and net["hotspots"]
+    assert "<graphml" in api.get("/api/v1/network/graph.graphml", headers=kim).text
+
+
+def test_bad_input_names_the_field(api: TestClient) -> None:
+    kim = login(api, "kim")
+    i = api.post(
+        "/api/v1/investigations", headers=kim, json={"case_id": _case(api, kim)}
+    ).json()["id"]
+    bad = api.post(
+        f"/api/v1/investigations/{i}/requests",
+        headers=kim,
+        json={"source": "telepathy", "reason": REASON},
+    )
+    assert_problem(bad, 422, "invalid_input", "source")
+    short = api.post(
+        f"/api/v1/investigations/{i}/requests",
+        headers=kim,
+        json={"source": "gps", "reason": "why"},
+    )
+    assert_problem(short, 422, "invalid_input", "reason")
+    missing = api.get("/api/v1/investigations/999", headers=kim)
+    assert_problem(missing, 404, "not_found", "investigation_id")
+    spec = api.get("/openapi.json").json()
+    assert "/api/v1/investigations/{inv_id}/route.geojson" in spec["paths"]

@@ -1,0 +1,121 @@
+"""`outbreak trace …` end to end on a SQLite file and the test city's store."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from click.testing import CliRunner, Result
+
+from outbreak.audit import Access
+from outbreak.auth import principal_for
+from outbreak.cases import create_case, register_person
+from outbreak.cli import main
+from outbreak.config import load_settings
+from outbreak.privacy import Keys
+from outbreak.store import make_engine, make_sessionmaker
+from outbreak.synth.city import phone_of
+from outbreak.types import IdentifierKind, InfectionSource
+from tests.trace.conftest import City
+
+PASSWORD = "long enough password"
+
+
+def test_trace_commands(city: City, tmp_path: Path) -> None:
+    env = {
+        "OUTBREAK_ENV": "test",
+        "OUTBREAK_SECRET_KEY": "s" * 40,
+        "OUTBREAK_PSEUDONYM_KEY": "test-pseudonym-key-" + "p" * 32,
+        "OUTBREAK_DATA_KEY": "test-data-key-" + "d" * 32,
+        "OUTBREAK_DATA_DIR": str(tmp_path),
+        "OUTBREAK_PARQUET_DIR": str(city.store.root.parent),
+        "OUTBREAK_REGISTRY_DIR": str(city.root / "city"),
+    }
+
+    def run(*args: str, **extra: str) -> Result:
+        result = CliRunner().invoke(main, list(args), env={**env, **extra})
+        assert result.exit_code == 0, result.output
+        return result
+
+    run("db", "upgrade")
+    run("districts", "load")
+    run(
+        "users",
+        "create",
+        "kim",
+        "--role",
+        "investigator",
+        "--scope",
+        "11",
+        OUTBREAK_NEW_PASSWORD=PASSWORD,
+    )
+    run(
+        "users",
+        "create",
+        "lee",
+        "--role",
+        "data_approver",
+        "--scope",
+        "11",
+        OUTBREAK_NEW_PASSWORD=PASSWORD,
+    )
+    settings = load_settings(
+        _env_file=None,
+        **{k.removeprefix("OUTBREAK_").lower(): v for k, v in env.items()},
+    )
+    keys = Keys(
+        pseudonym_key=env["OUTBREAK_PSEUDONYM_KEY"], data_key=env["OUTBREAK_DATA_KEY"]
+    )
+    engine = make_engine(settings.db_url)
+    with make_sessionmaker(engine)() as session:
+        access = Access(session, principal_for(session, "kim"), "case registration")
+        phone = str(phone_of(np.array([1]))[0])
+        person = register_person(
+            access,
+            keys,
+            identifier=phone,
+            phone=phone,
+            identifier_kind=IdentifierKind.PHONE,
+            district_code="11230",
+        )
+        case = create_case(
+            access,
+            person_key=person.key,
+            district_code="11230",
+            confirmed_on=date(2020, 5, 5),
+            sample_on=date(2020, 5, 5),
+            source=InfectionSource.LOCAL,
+        )
+        session.commit()
+        case_id = case.id
+    engine.dispose()
+    opened = run("trace", "open", str(case_id), "--user", "kim")
+    assert "Investigation 1" in opened.output and "from sample" in opened.output
+    asked = run(
+        "trace",
+        "request",
+        "1",
+        "gps",
+        "checkins",
+        "place_devices",
+        "--reason",
+        "route and contacts of the case",
+        "--user",
+        "kim",
+    )
+    assert asked.output.count("pending") == 3
+    denied = CliRunner().invoke(
+        main, ["trace", "decide", "1", "--user", "kim"], env=env
+    )
+    assert denied.exit_code == 1 and "Error:" in denied.output
+    assert "approved" in run("trace", "decide", "1", "2", "3", "--user", "lee").output
+    route = run("trace", "route", "1", "--user", "kim")
+    assert "gps" in route.output
+    contacts = run("trace", "contacts", "1", "--user", "kim", "--quarantine")
+    assert (
+        "household" in contacts.output and "quarantine orders issued" in contacts.output
+    )
+    graph = tmp_path / "chains.graphml"
+    net = run("trace", "network", "--user", "kim", "--graphml", str(graph))
+    assert "1 cases" in net.output and graph.read_text().startswith("<?xml")
