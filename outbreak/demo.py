@@ -50,6 +50,7 @@ DEMO_USERS = {
     "seoul": ({Role.INVESTIGATOR}, {"11"}),
     "gangnam": ({Role.INVESTIGATOR}, {"11230"}),
     "beds": ({Role.BED_COORDINATOR}, {"11"}),
+    "approver": ({Role.DATA_APPROVER}, {"11"}),
     "analyst": ({Role.ANALYST}, {"*"}),
 }
 CLUSTERS = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import click
 import uvicorn
@@ -46,7 +46,9 @@ def _demo_city(state: CliState, people: int) -> None:
     from outbreak.auth import principal_for
     from outbreak.cli.ingest import movement_store
     from outbreak.ingest import city_reference, compact, ingest_file
-    from outbreak.synth.generate import FEEDS, generate
+    from outbreak.synth.generate import FEEDS, START, generate
+    from outbreak.trace.demo import load_investigations
+    from outbreak.trace.service import load_context
 
     city = state.settings.data_dir / "city"
     if not (city / "manifest.json").exists():
@@ -78,6 +80,19 @@ def _demo_city(state: CliState, people: int) -> None:
             bar.advance(task)
         compact(access, store)
     console.print(f"Movement data: {new:,} new rows ingested from {city}")
+    ctx = load_context(state.settings, state.keys)
+    with state.session() as session:
+        opened = load_investigations(
+            session,
+            ctx,
+            city / "city" / "people",
+            last_day=START + timedelta(days=2),
+        )
+    if opened:
+        console.print(
+            f"Investigations: {opened} opened, routes rebuilt, contacts traced "
+            "(see /investigations and /network)"
+        )
 
 
 @click.command()

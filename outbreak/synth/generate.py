@@ -34,6 +34,8 @@ from outbreak.synth.itinerary import day_stays
 SEOUL_TZ = ZoneInfo("Asia/Seoul")
 FEEDS = ("gps", "telecom", "card", "qr", "qr_identity", "phone")
 
+START = date(2020, 5, 4)  # a Monday in May 2020, the week of the Itaewon clubs cluster
+
 
 @dataclass
 class Manifest:
@@ -100,7 +102,7 @@ def generate(
     people: int,
     days: int,
     seed: int,
-    start: date = date(2020, 5, 4),
+    start: date = START,
     progress: Callable[[int, int], None] | None = None,
 ) -> Manifest:
     """Generate the city and ``days`` days of feeds into ``out``."""

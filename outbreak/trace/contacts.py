@@ -125,15 +125,88 @@ class Contact:
     sources: frozenset[str]
 
 
-def _presence_s(t: Ints, a: int, b: int, gap_s: int) -> tuple[int, int, int]:
-    """Seconds present in [a, b] from fixes ``t`` (sorted), and first/last moment."""
-    runs = np.split(t, np.flatnonzero(np.diff(t) > gap_s) + 1)
-    total = 0
-    for run in runs:
-        total += max(
-            0, min(b, int(run[-1]) + HALF_BIN_S) - max(a, int(run[0]) - HALF_BIN_S)
+def _group_median(
+    values: Ints, person: Ints, starts: Ints, n: Ints
+) -> NDArray[np.float64]:
+    """The median of ``values`` within each run of equal ``person`` (sorted by it)."""
+    v = values[np.lexsort((values, person))]
+    return np.asarray(
+        (v[starts + (n - 1) // 2] + v[starts + n // 2]) / 2, dtype=np.float64
+    )
+
+
+def _gps_co_location(
+    stay: RouteStay, c: Candidates, idx: Ints, rule: ContactRule, need_s: float
+) -> list[Contact]:
+    """Vectorised over people: the median of each person's fixes during the stay,
+    and their seconds present (runs of fixes split at gaps, each fix half a bin)."""
+    g = idx[c.source[idx] == GPS]
+    if not len(g):
+        return []
+    g = g[np.lexsort((c.t[g], c.person[g]))]
+    p, t = c.person[g], c.t[g]
+    starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+    n = np.diff(np.r_[starts, len(g)])
+    cx = _group_median(c.x_dm[g], p, starts, n)
+    cy = _group_median(c.y_dm[g], p, starts, n)
+    dist_m = np.hypot(cx - stay.x_dm, cy - stay.y_dm) / 10
+    new_run = np.r_[True, (p[1:] != p[:-1]) | (np.diff(t) > rule.max_gap_min * 60)]
+    run_first = t[new_run]
+    run_last = t[np.r_[new_run[1:], True]]
+    run_s = np.clip(
+        np.minimum(stay.t_end, run_last + HALF_BIN_S)
+        - np.maximum(stay.t_start, run_first - HALF_BIN_S),
+        0,
+        None,
+    )
+    person_of_run = np.cumsum(np.r_[True, p[1:] != p[:-1]])[new_run] - 1
+    seconds = np.bincount(person_of_run, weights=run_s, minlength=len(starts))
+    first = np.maximum(stay.t_start, t[starts] - HALF_BIN_S)
+    last = np.minimum(stay.t_end, t[starts + n - 1] + HALF_BIN_S)
+    ok = (dist_m <= rule.distance_m + rule.gps_margin_m) & (seconds >= max(need_s, 1))
+    return [
+        Contact(
+            int(p[starts[k]]),
+            ExposureKind.CO_LOCATION,
+            int(first[k]),
+            int(last[k]),
+            float(seconds[k]) / 60,
+            round(float(dist_m[k]), 1),
+            RiskLevel.HIGH if dist_m[k] <= rule.distance_m else RiskLevel.MEDIUM,
+            stay.place_id,
+            frozenset({"gps"}),
         )
-    return total, max(a, int(t[0]) - HALF_BIN_S), min(b, int(t[-1]) + HALF_BIN_S)
+        for k in np.flatnonzero(ok)
+    ]
+
+
+def _telecom_nearby(
+    stay: RouteStay, c: Candidates, idx: Ints, rule: ContactRule
+) -> list[Contact]:
+    """Same tower, same 5-minute bins: a low-risk 'nearby' (base stations only)."""
+    tel = idx[
+        (c.source[idx] == TELECOM)
+        & (c.x_dm[idx] == stay.x_dm)
+        & (c.y_dm[idx] == stay.y_dm)
+    ]
+    out = []
+    for person in np.unique(c.person[tel]):
+        bins = np.unique(c.t[tel[c.person[tel] == person]] // 300)
+        if len(bins) * 5 >= max(rule.min_minutes, 5):
+            out.append(
+                Contact(
+                    int(person),
+                    ExposureKind.CO_LOCATION,
+                    int(bins[0]) * 300,
+                    int(bins[-1]) * 300 + 300,
+                    len(bins) * 5.0,
+                    None,
+                    RiskLevel.LOW,
+                    None,
+                    frozenset({"telecom"}),
+                )
+            )
+    return out
 
 
 def _co_located(
@@ -141,65 +214,15 @@ def _co_located(
 ) -> list[Contact]:
     sel = (c.t >= stay.t_start) & (c.t <= stay.t_end)
     sel &= np.hypot(c.x_dm - stay.x_dm, c.y_dm - stay.y_dm) <= rule.search_m * 10
-    if not sel.any():
-        return []
+    sel &= ~np.isin(c.person, list(index))
     idx = np.flatnonzero(sel)
-    idx = idx[np.lexsort((c.t[idx], c.person[idx]))]
-    starts = np.flatnonzero(np.r_[True, np.diff(c.person[idx]) != 0])
-    out = []
-    need_s = rule.minutes_for(kind) * 60
-    for group in np.split(idx, starts[1:]):
-        person = int(c.person[group[0]])
-        if person in index:
-            continue
-        gps = group[c.source[group] == GPS]
-        if len(gps) and "gps" in stay.sources:
-            cx, cy = np.median(c.x_dm[gps]), np.median(c.y_dm[gps])
-            dist = float(np.hypot(cx - stay.x_dm, cy - stay.y_dm)) / 10
-            if dist > rule.distance_m + rule.gps_margin_m:
-                continue
-            near = np.hypot(c.x_dm[gps] - cx, c.y_dm[gps] - cy) <= rule.search_m * 10
-            seconds, a, b = _presence_s(
-                np.sort(c.t[gps[near]]),
-                stay.t_start,
-                stay.t_end,
-                int(rule.max_gap_min * 60),
-            )
-            if seconds < max(need_s, 1):
-                continue
-            risk = RiskLevel.HIGH if dist <= rule.distance_m else RiskLevel.MEDIUM
-            out.append(
-                Contact(
-                    person,
-                    ExposureKind.CO_LOCATION,
-                    a,
-                    b,
-                    seconds / 60,
-                    round(dist, 1),
-                    risk,
-                    stay.place_id,
-                    frozenset({"gps"}),
-                )
-            )
-        elif "gps" not in stay.sources and "telecom" in stay.sources:
-            tel = group[c.source[group] == TELECOM]
-            same_cell = tel[(c.x_dm[tel] == stay.x_dm) & (c.y_dm[tel] == stay.y_dm)]
-            bins = np.unique(c.t[same_cell] // 300)
-            if len(bins) * 5 >= max(rule.min_minutes, 5):
-                out.append(
-                    Contact(
-                        person,
-                        ExposureKind.CO_LOCATION,
-                        int(bins[0]) * 300,
-                        int(bins[-1]) * 300 + 300,
-                        len(bins) * 5.0,
-                        None,
-                        RiskLevel.LOW,
-                        None,
-                        frozenset({"telecom"}),
-                    )
-                )
-    return out
+    if not len(idx):
+        return []
+    if "gps" in stay.sources:
+        return _gps_co_location(stay, c, idx, rule, rule.minutes_for(kind) * 60)
+    if "telecom" in stay.sources:
+        return _telecom_nearby(stay, c, idx, rule)
+    return []
 
 
 def _visit_span(t: int, source: str, route: RouteRule) -> tuple[int, int]:

@@ -28,6 +28,10 @@ from outbreak.trace.contacts import GPS, TELECOM, Candidates, PlaceVisits
 from outbreak.trace.route import RouteStay, Track, Visits
 
 KST_S = 9 * 3600
+# The join key beside the bin: a 500 m cell, so a ping meets only the stays whose box
+# overlaps its cell (joining on the bin alone paired every ping of a busy bin with
+# every index case's stay in it: 100 index cases cost 100× the rows).
+COARSE_DM = 5_000
 
 
 def _day(t: int) -> date:
@@ -50,170 +54,259 @@ def _arrow(
     return table
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
-    return con
+class MovementReader:
+    """One DuckDB connection over the store, reused by every read of a task.
 
+    Opening a connection and listing a table's files cost ~15 ms each: per read
+    they were half of a one-case query. Not shared across threads.
+    """
 
-def own_pings(
-    store: MovementStore, keys: list[int], window: tuple[int, int]
-) -> tuple[Track, Track]:
-    """The case's GPS and base-station pings in the window, each sorted by time."""
-    if not keys or not store.files("presence"):
-        return Track.empty(), Track.empty()
-    con, presence = store.query("presence")
-    t0, t1 = window
-    rows = con.execute(
-        f"SELECT date, code, min(bin_min), max(bin_max) FROM {presence} "  # noqa: S608
-        "WHERE person_key IN (SELECT unnest(?)) AND date BETWEEN ? AND ? "
-        "GROUP BY ALL",
-        [keys, _day(t0), _day(t1)],
-    ).fetchall()
-    files = _files(store, ((d, c // 10_000, c % 10_000) for d, c, _, _ in rows))
-    if not files:
-        return Track.empty(), Track.empty()
-    b0, b1 = min(r[2] for r in rows), max(r[3] for r in rows)
-    table = _arrow(
-        _connect(),
-        "SELECT t, x_dm, y_dm, source = 'gps' AS gps FROM read_parquet(?) "
-        "WHERE person_key IN (SELECT unnest(?)) AND bin BETWEEN ? AND ? "
-        "AND t BETWEEN ? AND ? ORDER BY t",
-        [files, keys, b0, b1, t0, t1],
-    )
-    gps = table["gps"].to_numpy(zero_copy_only=False)
+    def __init__(self, store: MovementStore) -> None:
+        self.store = store
+        self.con = duckdb.connect()
+        self.con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
+        self._files: dict[str, list[str]] = {}
 
-    def track(mask: np.ndarray) -> Track:
-        return Track(
-            *(table[c].to_numpy().astype(np.int64)[mask] for c in ("t", "x_dm", "y_dm"))
+    def files(self, table: str) -> list[str]:
+        """A table's files, listed once."""
+        if table not in self._files:
+            self._files[table] = [str(p) for p in self.store.files(table)]
+        return self._files[table]
+
+    def rel(self, table: str) -> str:
+        """A ``read_parquet`` expression over a table's files (hive partitions on)."""
+        files = ", ".join(f"'{f}'" for f in self.files(table))
+        return f"read_parquet([{files}], hive_partitioning = true)"
+
+    def own_pings(
+        self, keys: list[int], window: tuple[int, int]
+    ) -> tuple[Track, Track]:
+        """The case's GPS and base-station pings in the window, each sorted by time."""
+        return self.own_pings_many({0: keys}, window).get(0, (Track.empty(),) * 2)
+
+    def own_pings_many(
+        self, keys: dict[int, list[int]], window: tuple[int, int]
+    ) -> dict[int, tuple[Track, Track]]:
+        """(GPS, base-station) tracks of many people at once, keyed by owner."""
+        every = sorted({k for ks in keys.values() for k in ks})
+        if not every or not self.files("presence"):
+            return {}
+        t0, t1 = window
+        presence = self.rel("presence")
+        rows = self.con.execute(
+            f"SELECT date, code, min(bin_min), max(bin_max) FROM {presence} "  # noqa: S608
+            "WHERE person_key IN (SELECT unnest(?)) AND date BETWEEN ? AND ? "
+            "GROUP BY ALL",
+            [every, _day(t0), _day(t1)],
+        ).fetchall()
+        files = _files(
+            self.store, ((d, c // 10_000, c % 10_000) for d, c, _, _ in rows)
         )
-
-    return track(gps), track(~gps)
-
-
-def own_visits(
-    store: MovementStore,
-    *,
-    phone_keys: list[int],
-    card_keys: list[int],
-    window: tuple[int, int],
-    sources: set[str],
-) -> Visits:
-    """The case's card payments and check-ins (QR tokens resolved by phone)."""
-    if not store.files("visits") or not sources:
-        return Visits.empty()
-    con, visits = store.query("visits")
-    parts = []
-    args: list[object] = []
-    if "card" in sources and card_keys:
-        parts.append("(source = 'card' AND person_key IN (SELECT unnest(?)))")
-        args.append(card_keys)
-    if "phone" in sources and phone_keys:
-        parts.append("(source = 'phone' AND person_key IN (SELECT unnest(?)))")
-        args.append(phone_keys)
-    if "qr" in sources and phone_keys and store.files("qr_identity"):
-        _, identity = store.query("qr_identity")
-        parts.append(
-            f"(source = 'qr' AND person_key IN (SELECT token_key FROM {identity} "  # noqa: S608
-            "WHERE person_key IN (SELECT unnest(?))))"
+        if not files:
+            return {}
+        b0, b1 = min(r[2] for r in rows), max(r[3] for r in rows)
+        table = _arrow(
+            self.con,
+            "SELECT person_key, t, x_dm, y_dm, source = 'gps' AS gps "
+            "FROM read_parquet(?) WHERE person_key IN (SELECT unnest(?)) "
+            "AND bin BETWEEN ? AND ? AND t BETWEEN ? AND ? ORDER BY t",
+            [files, every, b0, b1, t0, t1],
         )
-        args.append(phone_keys)
-    if not parts:
-        return Visits.empty()
-    rows = con.execute(
-        f"SELECT t, place_id, source FROM {visits} "  # noqa: S608 - our own paths
-        f"WHERE t BETWEEN ? AND ? AND ({' OR '.join(parts)}) ORDER BY t",
-        [*window, *args],
-    ).fetchall()
-    return Visits(
-        np.array([r[0] for r in rows], dtype=np.int64),
-        np.array([r[1] for r in rows], dtype=np.int64),
-        tuple(str(r[2]) for r in rows),
-    )
+        person = table["person_key"].to_numpy()
+        gps = table["gps"].to_numpy(zero_copy_only=False)
+        cols = [table[c].to_numpy().astype(np.int64) for c in ("t", "x_dm", "y_dm")]
+        out = {}
+        for owner, ks in keys.items():
+            mine = np.isin(person, ks)
+            out[owner] = (
+                Track(*(c[mine & gps] for c in cols)),
+                Track(*(c[mine & ~gps] for c in cols)),
+            )
+        return out
+
+    def own_visits(
+        self,
+        *,
+        phone_keys: list[int],
+        card_keys: list[int],
+        window: tuple[int, int],
+        sources: set[str],
+    ) -> Visits:
+        """The case's card payments and check-ins (QR tokens resolved by phone)."""
+        found = self.own_visits_many(
+            {0: (phone_keys, card_keys)}, window=window, sources=sources
+        )
+        return found.get(0, Visits.empty())
+
+    def own_visits_many(
+        self,
+        keys: dict[int, tuple[list[int], list[int]]],
+        *,
+        window: tuple[int, int],
+        sources: set[str],
+    ) -> dict[int, Visits]:
+        """Visits of many people, keyed by owner: ``keys`` → (phone keys, card keys)."""
+        if not self.files("visits") or not sources:
+            return {}
+        phones = sorted({k for p, _ in keys.values() for k in p})
+        cards = sorted({k for _, c in keys.values() for k in c})
+        visits = self.rel("visits")
+        parts, args = [], []
+        if "card" in sources and cards:
+            parts.append(
+                "SELECT person_key AS who, t, place_id, source FROM v "
+                "WHERE source = 'card' AND person_key IN (SELECT unnest(?))"
+            )
+            args.append(cards)
+        if "phone" in sources and phones:
+            parts.append(
+                "SELECT person_key AS who, t, place_id, source FROM v "
+                "WHERE source = 'phone' AND person_key IN (SELECT unnest(?))"
+            )
+            args.append(phones)
+        if "qr" in sources and phones and self.files("qr_identity"):
+            parts.append(
+                "SELECT i.person_key AS who, v.t, v.place_id, v.source FROM v "  # noqa: S608
+                f"JOIN {self.rel('qr_identity')} i ON i.token_key = v.person_key "
+                "WHERE v.source = 'qr' AND i.person_key IN (SELECT unnest(?))"
+            )
+            args.append(phones)
+        if not parts:
+            return {}
+        rows = self.con.execute(
+            f"WITH v AS (SELECT * FROM {visits} WHERE t BETWEEN ? AND ?) "  # noqa: S608
+            f"{' UNION ALL '.join(parts)} ORDER BY t",
+            [*window, *args],
+        ).fetchall()
+        out = {}
+        for owner, (p, c) in keys.items():
+            mine = set(p) | set(c)
+            own = [r for r in rows if r[0] in mine]
+            out[owner] = Visits(
+                np.array([r[1] for r in own], dtype=np.int64),
+                np.array([r[2] for r in own], dtype=np.int64),
+                tuple(str(r[3]) for r in own),
+            )
+        return out
+
+    def nearby_pings(
+        self, stays: list[RouteStay], *, exclude: list[int], search_m: float
+    ) -> Candidates:
+        """Everyone else's pings within ``search_m`` of a stay, during it."""
+        found = self.nearby_pings_many({0: stays}, {0: set(exclude)}, search_m=search_m)
+        return found.get(0, Candidates.empty())
+
+    def nearby_pings_many(
+        self,
+        stays: dict[int, list[RouteStay]],
+        exclude: dict[int, set[int]],
+        *,
+        search_m: float,
+    ) -> dict[int, Candidates]:
+        """For many index cases at once: one scan of the tiles any of them touched.
+
+        ``stays`` and ``exclude`` (the index case's own keys) are keyed by an owner
+        number; each owner gets the pings near its own stays.
+        """
+        probe, cells = _probe(stays, int(search_m * 10))
+        files = _files(self.store, cells)
+        if not files:
+            return {}
+        self.con.register("probe", probe)
+        table = _arrow(
+            self.con,
+            "SELECT DISTINCT q.owner, p.person_key, p.t, p.x_dm, p.y_dm, "  # noqa: S608
+            "p.source = 'gps' AS gps "
+            "FROM read_parquet(?) p JOIN probe q ON p.bin = q.bin "
+            f"AND p.x_dm // {COARSE_DM} = q.cx AND p.y_dm // {COARSE_DM} = q.cy "
+            "WHERE p.x_dm BETWEEN q.x0 AND q.x1 AND p.y_dm BETWEEN q.y0 AND q.y1 "
+            "ORDER BY q.owner",
+            [files],
+        )
+        self.con.unregister("probe")
+        owner = table["owner"].to_numpy()
+        person, t, x, y = (
+            table[c].to_numpy().astype(np.int64)
+            for c in ("person_key", "t", "x_dm", "y_dm")
+        )
+        source = np.where(table["gps"].to_numpy(zero_copy_only=False), GPS, TELECOM)
+        out = {}
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]][: len(owner)])
+        bounds = [*starts[1:], len(owner)]
+        for lo, hi in zip(starts, bounds, strict=True):
+            o = int(owner[lo])
+            keep = ~np.isin(person[lo:hi], list(exclude.get(o, ())))
+            out[o] = Candidates(
+                person[lo:hi][keep],
+                t[lo:hi][keep],
+                x[lo:hi][keep],
+                y[lo:hi][keep],
+                source[lo:hi][keep].astype(np.int8),
+            )
+        return out
+
+    def place_visits(
+        self,
+        place_ids: list[int],
+        window: tuple[int, int],
+        *,
+        exclude: list[int],
+    ) -> PlaceVisits:
+        """Everyone's visits at the places in the window, KI-Pass tokens resolved."""
+        if not place_ids or not self.files("visits"):
+            return PlaceVisits.empty()
+        visits = self.rel("visits")
+        person = "v.person_key"
+        join = ""
+        if self.files("qr_identity"):
+            identity = self.rel("qr_identity")
+            join = (
+                f"LEFT JOIN {identity} i "
+                "ON v.source = 'qr' AND i.token_key = v.person_key"
+            )
+            person = "coalesce(i.person_key, v.person_key)"
+        rows = self.con.execute(
+            f"SELECT {person} AS person, v.place_id, v.t, v.source "  # noqa: S608
+            f"FROM {visits} v {join} "
+            "WHERE v.place_id IN (SELECT unnest(?)) AND v.t BETWEEN ? AND ? "
+            f"AND {person} NOT IN (SELECT unnest(?)) ORDER BY v.t",
+            [place_ids, *window, exclude or [0]],
+        ).fetchall()
+        return PlaceVisits(
+            np.array([r[0] for r in rows], dtype=np.int64),
+            np.array([r[1] for r in rows], dtype=np.int64),
+            np.array([r[2] for r in rows], dtype=np.int64),
+            tuple(str(r[3]) for r in rows),
+        )
 
 
 def _probe(
-    stays: list[RouteStay], search_dm: int
+    stays: dict[int, list[RouteStay]], search_dm: int
 ) -> tuple[pa.Table, set[tuple[date, int, int]]]:
-    """One row per stay and bin with the stay's box; the (day, tile) cells to read."""
-    cols: dict[str, list[int]] = {k: [] for k in ("bin", "x0", "x1", "y0", "y1")}
+    """One row per owner, stay, bin and 500 m cell of the stay's box; the tiles."""
+    names = ("owner", "bin", "cx", "cy", "x0", "x1", "y0", "y1")
+    cols: dict[str, list[int]] = {k: [] for k in names}
     cells: set[tuple[date, int, int]] = set()
-    for s in stays:
-        bins = range(s.t_start // BIN_S, s.t_end // BIN_S + 1)
-        box = (
-            s.x_dm - search_dm,
-            s.x_dm + search_dm,
-            s.y_dm - search_dm,
-            s.y_dm + search_dm,
-        )
-        for b in bins:
-            cols["bin"].append(b)
-            for k, v in zip(("x0", "x1", "y0", "y1"), box, strict=True):
-                cols[k].append(v)
-        days = {_day(b * BIN_S) for b in (bins[0], bins[-1])}
-        for day in days:
-            for tx in range(box[0] // TILE_DM, box[1] // TILE_DM + 1):
-                for ty in range(box[2] // TILE_DM, box[3] // TILE_DM + 1):
-                    cells.add((day, tx, ty))
+    for owner, owned in stays.items():
+        for s in owned:
+            bins = range(s.t_start // BIN_S, s.t_end // BIN_S + 1)
+            box = (
+                s.x_dm - search_dm,
+                s.x_dm + search_dm,
+                s.y_dm - search_dm,
+                s.y_dm + search_dm,
+            )
+            n = len(bins)
+            for cx in range(box[0] // COARSE_DM, box[1] // COARSE_DM + 1):
+                for cy in range(box[2] // COARSE_DM, box[3] // COARSE_DM + 1):
+                    cols["owner"] += [owner] * n
+                    cols["bin"] += list(bins)
+                    cols["cx"] += [cx] * n
+                    cols["cy"] += [cy] * n
+                    for k, v in zip(("x0", "x1", "y0", "y1"), box, strict=True):
+                        cols[k] += [v] * n
+            for day in {_day(b * BIN_S) for b in (bins[0], bins[-1])}:
+                for tx in range(box[0] // TILE_DM, box[1] // TILE_DM + 1):
+                    for ty in range(box[2] // TILE_DM, box[3] // TILE_DM + 1):
+                        cells.add((day, tx, ty))
     return pa.table({k: pa.array(v, pa.int64()) for k, v in cols.items()}), cells
-
-
-def nearby_pings(
-    store: MovementStore, stays: list[RouteStay], *, exclude: list[int], search_m: float
-) -> Candidates:
-    """Everyone else's pings within ``search_m`` of a stay, during it."""
-    if not stays:
-        return Candidates.empty()
-    probe, cells = _probe(stays, int(search_m * 10))
-    files = _files(store, cells)
-    if not files:
-        return Candidates.empty()
-    con = _connect()
-    con.register("probe", probe)
-    table = _arrow(
-        con,
-        "SELECT DISTINCT p.person_key, p.t, p.x_dm, p.y_dm, p.source = 'gps' AS gps "
-        "FROM read_parquet(?) p JOIN probe q ON p.bin = q.bin "
-        "WHERE p.x_dm BETWEEN q.x0 AND q.x1 AND p.y_dm BETWEEN q.y0 AND q.y1 "
-        "AND p.person_key NOT IN (SELECT unnest(?))",
-        [files, exclude or [0]],
-    )
-    gps = table["gps"].to_numpy(zero_copy_only=False)
-    person, t, x, y = (
-        table[c].to_numpy().astype(np.int64)
-        for c in ("person_key", "t", "x_dm", "y_dm")
-    )
-    return Candidates(person, t, x, y, np.where(gps, GPS, TELECOM).astype(np.int8))
-
-
-def place_visits(
-    store: MovementStore,
-    place_ids: list[int],
-    window: tuple[int, int],
-    *,
-    exclude: list[int],
-) -> PlaceVisits:
-    """Everyone's visits at the places in the window, KI-Pass tokens resolved."""
-    if not place_ids or not store.files("visits"):
-        return PlaceVisits.empty()
-    con, visits = store.query("visits")
-    person = "v.person_key"
-    join = ""
-    if store.files("qr_identity"):
-        _, identity = store.query("qr_identity")
-        join = (
-            f"LEFT JOIN {identity} i ON v.source = 'qr' AND i.token_key = v.person_key"
-        )
-        person = "coalesce(i.person_key, v.person_key)"
-    rows = con.execute(
-        f"SELECT {person} AS person, v.place_id, v.t, v.source FROM {visits} v {join} "  # noqa: S608
-        "WHERE v.place_id IN (SELECT unnest(?)) AND v.t BETWEEN ? AND ? "
-        f"AND {person} NOT IN (SELECT unnest(?)) ORDER BY v.t",
-        [place_ids, *window, exclude or [0]],
-    ).fetchall()
-    return PlaceVisits(
-        np.array([r[0] for r in rows], dtype=np.int64),
-        np.array([r[1] for r in rows], dtype=np.int64),
-        np.array([r[2] for r in rows], dtype=np.int64),
-        tuple(str(r[3]) for r in rows),
-    )

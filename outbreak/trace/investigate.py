@@ -21,8 +21,8 @@ from outbreak.store.tables import (
     RouteStayRow,
     TraceContactRow,
 )
-from outbreak.trace import engine
 from outbreak.trace.contacts import Candidates, Contact, PlaceVisits, find_contacts
+from outbreak.trace.engine import MovementReader
 from outbreak.trace.places import Places
 from outbreak.trace.route import RouteStay, Track, build_route
 from outbreak.trace.service import (
@@ -64,10 +64,11 @@ def rebuild_route(access: Access, ctx: TraceContext, inv_id: int) -> list[RouteS
             field="source",
         )
     gps = tel = Track.empty()
+    reader = MovementReader(ctx.store)
     if spans[DataSource.GPS] or spans[DataSource.TELECOM]:
         lo = min(s[0] for s in (spans[DataSource.GPS], spans[DataSource.TELECOM]) if s)
         hi = max(s[1] for s in (spans[DataSource.GPS], spans[DataSource.TELECOM]) if s)
-        g, t = engine.own_pings(ctx.store, phones, (lo, hi))
+        g, t = reader.own_pings(phones, (lo, hi))
         gps = _clip(g, spans[DataSource.GPS])
         tel = _clip(t, spans[DataSource.TELECOM])
     visit_sources = set()
@@ -75,8 +76,7 @@ def rebuild_route(access: Access, ctx: TraceContext, inv_id: int) -> list[RouteS
         visit_sources.add("card")
     if spans[DataSource.CHECKINS]:
         visit_sources |= CHECKIN_SOURCES
-    visits = engine.own_visits(
-        ctx.store,
+    visits = reader.own_visits(
         phone_keys=phones,
         card_keys=cards,
         window=window_of(inv).epoch,
@@ -192,15 +192,15 @@ def trace_contacts(
         access, inv, DataSource.PLACE_DEVICES, "devices and check-ins near the route"
     )
     if span is not None:
+        reader = MovementReader(ctx.store)
         near = [s for s in route if s.t_end >= span[0] and s.t_start <= span[1]]
-        cands = engine.nearby_pings(
-            ctx.store,
+        cands = reader.nearby_pings(
             [s for s in near if s.sources & {"gps", "telecom"}],
             exclude=own,
             search_m=rule.search_m,
         )
         places = sorted({s.place_id for s in near if s.place_id is not None})
-        visits = engine.place_visits(ctx.store, places, span, exclude=own)
+        visits = reader.place_visits(places, span, exclude=own)
     household = ctx.households.of(set(keys_of(access, inv, IdentifierKind.PHONE)))
     found = find_contacts(
         route,

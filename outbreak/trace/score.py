@@ -16,11 +16,11 @@ import pyarrow.parquet as pq
 from outbreak.ingest import MovementStore
 from outbreak.privacy import Pseudonymiser, key64
 from outbreak.synth.truth import Truth, identifiers
-from outbreak.trace import engine
 from outbreak.trace.contacts import GPS, TELECOM, Candidates, ContactRule, find_contacts
+from outbreak.trace.engine import MovementReader
 from outbreak.trace.places import Places
 from outbreak.trace.registry import Households
-from outbreak.trace.route import RouteRule, Track, build_route
+from outbreak.trace.route import RouteRule, Track, Visits, build_route
 from outbreak.types import IdentifierKind
 
 MIXES: dict[str, tuple[str, ...]] = {
@@ -65,6 +65,7 @@ class CityScorer:
             k: int(p) for k, p in zip(self.phone_key, self.pids, strict=True)
         }
         self.pid_of.update(zip(self.card_key, (int(p) for p in self.pids), strict=True))
+        self.reader = MovementReader(store)
         self.places = Places.from_parquet(city_dir / "city" / "places.parquet")
         self.households = Households.from_parquet(
             city_dir / "city" / "people" / "part-00000.parquet", pseudo
@@ -82,52 +83,73 @@ class CityScorer:
         route_rule: RouteRule,
     ) -> set[int]:
         """The engine's contacts of ``pid`` reading only the feeds in ``mix``."""
-        phone, card = self.phone_key[pid], self.card_key[pid]
-        gps, tel = engine.own_pings(self.store, [phone], window)
-        visits = engine.own_visits(
-            self.store,
-            phone_keys=[phone],
-            card_keys=[card],
+        return self.contacts_many([pid], window, mix, rule, route_rule)[pid]
+
+    def contacts_many(
+        self,
+        pids: list[int],
+        window: tuple[int, int],
+        mix: tuple[str, ...],
+        rule: ContactRule,
+        route_rule: RouteRule,
+    ) -> dict[int, set[int]]:
+        """Contacts of many index cases, their neighbours read in one scan."""
+        tracks = self.reader.own_pings_many(
+            {p: [self.phone_key[p]] for p in pids}, window
+        )
+        visits = self.reader.own_visits_many(
+            {p: ([self.phone_key[p]], [self.card_key[p]]) for p in pids},
             window=window,
             sources=set(mix),
         )
-        route = build_route(
-            gps=gps if "gps" in mix else Track.empty(),
-            telecom=tel if "telecom" in mix else Track.empty(),
-            visits=visits,
-            places=self.places,
-            rule=route_rule,
+        routes = {}
+        for pid in pids:
+            gps, tel = tracks.get(pid, (Track.empty(), Track.empty()))
+            routes[pid] = build_route(
+                gps=gps if "gps" in mix else Track.empty(),
+                telecom=tel if "telecom" in mix else Track.empty(),
+                visits=visits.get(pid, Visits.empty()),
+                places=self.places,
+                rule=route_rule,
+            )
+        own = {p: {self.phone_key[p], self.card_key[p]} for p in pids}
+        near = self.reader.nearby_pings_many(
+            {
+                p: [s for s in r if s.sources & {"gps", "telecom"}]
+                for p, r in routes.items()
+            },
+            own,
+            search_m=rule.search_m,
         )
-        own = [phone, card]
-        pings = [s for s in route if s.sources & {"gps", "telecom"}]
-        cands = engine.nearby_pings(
-            self.store, pings, exclude=own, search_m=rule.search_m
-        )
-        if "gps" not in mix:
-            cands = _drop(cands, GPS)
-        if "telecom" not in mix:
-            cands = _drop(cands, TELECOM)
-        places = sorted({s.place_id for s in route if s.place_id is not None})
-        pv = engine.place_visits(self.store, places, window, exclude=own)
-        keep = np.array([s in mix for s in pv.source], dtype=bool)
-        pv = type(pv)(
-            pv.person[keep],
-            pv.place_id[keep],
-            pv.t[keep],
-            tuple(s for s, k in zip(pv.source, keep, strict=True) if k),
-        )
-        found = find_contacts(
-            route,
-            index={phone, card},
-            candidates=cands,
-            visits=pv,
-            household=self.households.of({phone}),
-            window=window,
-            places=self.places,
-            rule=rule,
-            route_rule=route_rule,
-        )
-        return {self.pid_of[c.person] for c in found if c.person in self.pid_of}
+        out = {}
+        for pid, route in routes.items():
+            cands = near.get(pid, Candidates.empty())
+            if "gps" not in mix:
+                cands = _drop(cands, GPS)
+            if "telecom" not in mix:
+                cands = _drop(cands, TELECOM)
+            places = sorted({s.place_id for s in route if s.place_id is not None})
+            pv = self.reader.place_visits(places, window, exclude=sorted(own[pid]))
+            keep = np.array([s in mix for s in pv.source], dtype=bool)
+            pv = type(pv)(
+                pv.person[keep],
+                pv.place_id[keep],
+                pv.t[keep],
+                tuple(s for s, k in zip(pv.source, keep, strict=True) if k),
+            )
+            found = find_contacts(
+                route,
+                index=own[pid],
+                candidates=cands,
+                visits=pv,
+                household=self.households.of({self.phone_key[pid]}),
+                window=window,
+                places=self.places,
+                rule=rule,
+                route_rule=route_rule,
+            )
+            out[pid] = {self.pid_of[c.person] for c in found if c.person in self.pid_of}
+        return out
 
     def score(
         self,

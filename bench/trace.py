@@ -1,0 +1,172 @@
+"""Benchmark: the investigation engine on a synthetic city, against pandas.
+
+    python bench/trace.py                     # 100,000 people × 1 day, Q1 + Q2 + pandas
+    python bench/trace.py --people 1000000 --no-pandas   # the issue's size
+    python bench/trace.py --accuracy          # recall / precision per source mix
+    python bench/trace.py --smoke             # CI
+
+Q1: one index case over the whole period → route + close contacts, from the
+partitioned store. Q2: 100 index cases. Baseline, same data, same run: a
+straightforward pandas implementation of Q1 — load the day's pings, merge the index
+case's pings with everyone's on (5-minute bin, 20 m cell and its 8 neighbours), keep
+pairs within 20 m, count ≥ 3 shared bins (``notes/tracing.md`` §2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from outbreak.audit import Access
+from outbreak.auth import Principal
+from outbreak.ingest import MovementStore, city_reference, compact, ingest_file
+from outbreak.ingest.schema import GKEY_STRIDE
+from outbreak.privacy import Keys
+from outbreak.store import make_engine, make_sessionmaker, upgrade
+from outbreak.synth.generate import FEEDS, START, generate
+from outbreak.trace.contacts import ContactRule
+from outbreak.trace.route import RouteRule
+from outbreak.trace.score import MIXES, CityScorer
+from outbreak.trace.window import kst_midnight
+from outbreak.types import Role
+
+KEYS = Keys(pseudonym_key="b" * 40, data_key="d" * 40)
+
+
+def peak_rss_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def build(root: Path, people: int, days: int, seed: int) -> MovementStore:
+    """Generate and ingest a city (timed and printed)."""
+    began = time.perf_counter()
+    generate(root / "city", people=people, days=days, seed=seed)
+    engine = make_engine(f"sqlite:///{root / 'db.sqlite'}")
+    upgrade(engine)
+    session = make_sessionmaker(engine)()
+    admin = Principal("bench", frozenset({Role.ADMIN}), frozenset({"*"}))
+    access = Access(session, admin, "benchmark")
+    store = MovementStore(root / "movement")
+    ref = city_reference(root / "city")
+    for feed in FEEDS:
+        for f in sorted((root / "city" / "feeds" / feed).rglob("*.parquet")):
+            ingest_file(access, KEYS, store, feed, f, ref)
+    compact(access, store)
+    session.close()
+    engine.dispose()
+    print(
+        f"city of {people:,} × {days} day(s) built and ingested in "
+        f"{time.perf_counter() - began:.0f} s"
+    )
+    return store
+
+
+def pandas_q1(store: MovementStore, key: int) -> tuple[float, float, int]:
+    """The naive baseline: (load s, query s, contacts)."""
+    import pandas as pd  # the baseline's own dependency
+
+    began = time.perf_counter()
+    df = pd.concat(
+        [
+            pd.read_parquet(
+                f, columns=["person_key", "bin", "gkey", "x_dm", "y_dm", "source"]
+            )
+            for f in store.files("pings")
+        ],
+        ignore_index=True,
+    )
+    df = df[df["source"] == "gps"].drop(columns="source")
+    loaded = time.perf_counter()
+    mine = df[df["person_key"] == key]
+    offsets = [dx * GKEY_STRIDE + dy for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+    probe = pd.concat([mine.assign(gkey=mine["gkey"] + o) for o in offsets])
+    m = df.merge(probe, on=["bin", "gkey"], suffixes=("", "_i"))
+    near = np.hypot(m["x_dm"] - m["x_dm_i"], m["y_dm"] - m["y_dm_i"]) <= 200
+    m = m[near & (m["person_key"] != key)]
+    bins = m.groupby("person_key")["bin"].nunique()
+    found = int((bins >= 3).sum())
+    return loaded - began, time.perf_counter() - loaded, found
+
+
+def timed_queries(
+    scorer: CityScorer, pids: list[int], window: tuple[int, int], repeat: int
+) -> tuple[list[float], float, int]:
+    rule, route_rule = ContactRule(), RouteRule()
+    q1 = []
+    found = 0
+    for _ in range(repeat):
+        began = time.perf_counter()
+        found = len(scorer.contacts_of(pids[0], window, MIXES["all"], rule, route_rule))
+        q1.append(time.perf_counter() - began)
+    began = time.perf_counter()
+    scorer.contacts_many(pids, window, MIXES["all"], rule, route_rule)
+    return q1, time.perf_counter() - began, found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=1)
+    parser.add_argument("--index-cases", type=int, default=100)
+    parser.add_argument("--accuracy", action="store_true")
+    parser.add_argument("--no-pandas", action="store_true")
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args()
+    if args.accuracy:
+        people, days, seed, n_index = 10_000, 2, 3, 30
+    else:
+        people, days, seed, n_index = args.people, args.days, 1, args.index_cases
+    if args.smoke:
+        people, days, n_index = 400, 1, 3
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        store = build(root, people, days, seed)
+        scorer = CityScorer(root / "city", store, KEYS.pseudonymiser)
+        t0 = int(kst_midnight(START).timestamp())
+        window = (t0, t0 + days * 86_400)
+        rng = np.random.default_rng(7)
+        pids = sorted(rng.choice(len(scorer.pids), n_index, replace=False).tolist())
+        if args.accuracy or args.smoke:
+            print(
+                "| source mix | index cases | true contacts | reported | recall "
+                "| precision |"
+            )
+            print("|---|---|---|---|---|---|")
+            for s in scorer.score(pids, window):
+                print(
+                    f"| {s.mix} | {s.index_cases} | {s.true:,} | {s.reported:,} | "
+                    f"{s.recall:.3f} | {s.precision:.3f} |"
+                )
+            if not args.smoke:
+                return
+        q1, q2, found = timed_queries(
+            scorer, pids, window, repeat=3 if args.smoke else 5
+        )
+        print(
+            f"Q1 one index case, route + contacts: "
+            f"median {statistics.median(q1):.3f} s "
+            f"(first {q1[0]:.3f} s), {found} contacts"
+        )
+        print(f"Q2 {len(pids)} index cases: {q2:.2f} s")
+        if not args.no_pandas:
+            load_s, query_s, base = pandas_q1(store, scorer.phone_key[pids[0]])
+            print(
+                f"baseline pandas Q1: load {load_s:.2f} s + query {query_s:.2f} s, "
+                f"{base} contacts (ping pairs within 20 m, >= 3 bins)"
+            )
+            ours = statistics.median(q1)
+            print(
+                f"ratio: Q1 {query_s / ours:.1f}× faster than the pandas query alone, "
+                f"{(load_s + query_s) / ours:.1f}× with its load"
+            )
+        print(f"peak RSS {peak_rss_gib():.2f} GiB")
+
+
+if __name__ == "__main__":
+    main()

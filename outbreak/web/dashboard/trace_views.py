@@ -1,0 +1,189 @@
+"""Dashboard pages for investigations: list, one investigation, the chain graph.
+
+Read-only views over the same services as the API (so the same checks and audit
+entries); the route map and the chain graph are server-rendered SVG — no tiles, no
+scripts from anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import networkx as nx
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from outbreak.audit import Access
+from outbreak.errors import NotAuthenticated, NotFound, PermissionDenied
+from outbreak.geo.metric import seoul_gu
+from outbreak.store.tables import RouteStayRow
+from outbreak.trace import investigate as run
+from outbreak.trace import service as inv
+from outbreak.trace.network import network
+from outbreak.trace.window import KST
+from outbreak.web.dashboard.views import _caller, _lang, _render, _to_login
+from outbreak.web.deps import SessionDep, SettingsDep
+from outbreak.web.routes.trace import contact_public, get_trace
+
+router = APIRouter(include_in_schema=False)
+WIDTH = 640
+MAX_CONTACTS = 200
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One stay drawn on the route map."""
+
+    n: int
+    x: float
+    y: float
+    label: str
+
+
+def route_svg(
+    rows: list[RouteStayRow], height: int = 420
+) -> tuple[list[Mark], list[str]]:
+    """Stays as numbered marks over Seoul's district outlines, in SVG coordinates."""
+    if not rows:
+        return [], []
+    xs, ys = [r.x_dm / 10 for r in rows], [r.y_dm / 10 for r in rows]
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    span = max(max(xs) - min(xs), (max(ys) - min(ys)) * WIDTH / height, 3000) * 1.15
+    scale = WIDTH / span
+
+    def to_svg(x: float, y: float) -> tuple[float, float]:
+        return round((x - cx) * scale + WIDTH / 2, 1), round(
+            height / 2 - (y - cy) * scale, 1
+        )
+
+    outlines = []
+    for gu in seoul_gu():
+        for ring in gu.rings:
+            pts = " ".join("{},{}".format(*to_svg(x, y)) for x, y in ring[::3])
+            outlines.append(pts)
+    marks = [
+        Mark(k + 1, *to_svg(x, y), "")
+        for k, (x, y) in enumerate(zip(xs, ys, strict=True))
+    ]
+    return marks, outlines
+
+
+def graph_svg(g: nx.DiGraph, height: int = 420) -> dict[str, object]:
+    """Node positions (spring layout, fixed seed) and edges for the chain graph."""
+    if g.number_of_nodes() == 0:
+        return {"nodes": [], "edges": []}
+    pos = nx.spring_layout(g, seed=1)
+    pad = 30
+
+    def at(node: int) -> tuple[float, float]:
+        x, y = pos[node]
+        return (
+            round(pad + (x + 1) / 2 * (WIDTH - 2 * pad), 1),
+            round(pad + (y + 1) / 2 * (height - 2 * pad), 1),
+        )
+
+    nodes = [
+        {"id": n, "x": at(n)[0], "y": at(n)[1], "district": d.get("district", "")}
+        for n, d in g.nodes(data=True)
+    ]
+    edges = [
+        {"a": at(a), "b": at(b), "p": d["probability"], "kind": d["kind"]}
+        for a, b, d in g.edges(data=True)
+    ]
+    return {"nodes": nodes, "edges": edges}
+
+
+def _kst(d: datetime) -> str:
+    return f"{inv.aware(d).astimezone(KST):%m-%d %H:%M}"
+
+
+@router.get("/investigations", response_class=HTMLResponse)
+def investigations_page(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Investigations in the caller's districts."""
+    try:
+        principal = _caller(request, session, settings)
+    except NotAuthenticated:
+        return _to_login(request)
+    access = Access(session, principal, "investigation (dashboard)")
+    try:
+        rows = inv.list_investigations(access)
+    except PermissionDenied:
+        return _render(request, "forbidden.html", {"principal": principal}, 403)
+    return _render(
+        request,
+        "investigations.html",
+        {"principal": principal, "rows": rows, "kst": _kst},
+    )
+
+
+@router.get("/investigations/{inv_id}", response_class=HTMLResponse)
+def investigation_page(
+    inv_id: int, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """One investigation: window, requests, route (timeline and map), contacts."""
+    try:
+        principal = _caller(request, session, settings)
+    except NotAuthenticated:
+        return _to_login(request)
+    access = Access(session, principal, f"investigation {inv_id} (dashboard)")
+    ctx = get_trace(request, settings, request.app.state.keys)
+    try:
+        i = inv.get_investigation(access, inv_id)
+        stays = run.route_of(access, inv_id)
+        contacts = [contact_public(c) for c in run.contacts_of(access, inv_id)]
+        requests = inv.requests_of(access, inv_id)
+    except (PermissionDenied, NotFound):
+        return _render(request, "forbidden.html", {"principal": principal}, 403)
+    marks, outlines = route_svg(stays)
+    places = {
+        s.place_id: ctx.places.get(s.place_id) for s in stays if s.place_id is not None
+    }
+    return _render(
+        request,
+        "investigation.html",
+        {
+            "principal": principal,
+            "inv": i,
+            "stays": stays,
+            "marks": marks,
+            "outlines": outlines,
+            "places": places,
+            "contacts": contacts[:MAX_CONTACTS],
+            "more": max(0, len(contacts) - MAX_CONTACTS),
+            "n_contacts": len(contacts),
+            "requests": requests,
+            "kst": _kst,
+            "lang": _lang(request),
+        },
+    )
+
+
+@router.get("/network", response_class=HTMLResponse)
+def network_page(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The chain graph, suggested clusters and hot spots."""
+    try:
+        principal = _caller(request, session, settings)
+    except NotAuthenticated:
+        return _to_login(request)
+    access = Access(session, principal, "transmission chains (dashboard)")
+    ctx = get_trace(request, settings, request.app.state.keys)
+    try:
+        net = network(access, ctx.places)
+    except PermissionDenied:
+        return _render(request, "forbidden.html", {"principal": principal}, 403)
+    graph = graph_svg(net.graph())
+    return _render(
+        request,
+        "network.html",
+        {
+            "principal": principal,
+            "net": net,
+            "graph": graph,
+            "places": ctx.places,
+        },
+    )

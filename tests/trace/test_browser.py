@@ -1,0 +1,92 @@
+"""A real Chromium on the investigation pages of a served demo city."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from outbreak.demo import DEMO_PASSWORD, load_demo
+from outbreak.store import make_engine, make_sessionmaker, session_scope
+from outbreak.testing import TemplateDatabases, test_settings
+from outbreak.trace.demo import load_investigations
+from outbreak.trace.service import TraceContext
+from outbreak.web import create_app
+from tests.browser.test_dashboard_browser import _free_port, browser
+from tests.trace.conftest import City
+
+__all__ = ["browser"]
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def server(city: City, ctx: TraceContext, tmp_path: Path) -> Iterator[str]:
+    settings = test_settings(
+        tmp_path, parquet_dir=city.store.root.parent, registry_dir=city.root / "city"
+    )
+    engine = make_engine(TemplateDatabases(tmp_path).sqlite_url())
+    with session_scope(make_sessionmaker(engine)) as session:
+        load_demo(session, city.keys, today=date.today(), scale=0.01)
+    with session_scope(make_sessionmaker(engine)) as session:
+        opened = load_investigations(
+            session, ctx, city.root / "city" / "people", last_day=date(2020, 5, 5)
+        )
+    assert opened == 3
+    port = _free_port()
+    srv = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, engine=engine), port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+def test_investigation_page_shows_route_contacts_and_chain(
+    server: str, browser: object, tmp_path: Path
+) -> None:
+    page = browser.new_page(locale="ko-KR")  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", "seoul")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.click("nav >> text=역학조사")
+    page.wait_for_selector("#investigations-table")
+    assert page.locator("#investigations-table tbody tr").count() == 3
+    page.locator("#investigations-table a").last.click()
+    page.wait_for_selector("#route-map")
+    stays = page.locator("#route-map g.stay")
+    assert stays.count() >= 2
+    assert page.locator("#route-table tbody tr").count() == stays.count()
+    assert page.locator("#contacts-table tbody tr").count() >= 1
+    assert "승인" in page.locator("#requests-table").inner_text()
+    box = page.locator("#route-map").bounding_box()
+    assert box is not None and box["width"] > 300
+    page.screenshot(path=str(tmp_path / "investigation.png"), full_page=True)
+    page.click("#lang-en")
+    page.wait_for_selector("#route-map")
+    assert page.locator("h1").inner_text().startswith("Investigation")
+    assert "Approved" in page.locator("#requests-table").inner_text()
+    page.click("nav >> text=Chains")
+    page.wait_for_selector("#chain-graph")
+    assert page.locator("#chain-graph g.case-node").count() == 3
+    assert page.locator("#chain-graph line.link").count() >= 1
+    assert page.locator("#clusters-table tbody tr").count() >= 1
+    page.screenshot(path=str(tmp_path / "network.png"), full_page=True)
+    assert errors == []
