@@ -96,6 +96,93 @@ class Candidates:
 
 
 @dataclass(frozen=True)
+class Presences:
+    """Other people at each stay of a route: one row per (stay, person, source) with
+    the mean of their fixes, the 5-minute bins they were seen in, first and last fix.
+
+    The engine computes them in DuckDB next to the data; :func:`presences` is the
+    same aggregation in NumPy (for fixes already in memory, and as its reference).
+    """
+
+    stay: Ints  # index into the route
+    person: Ints
+    x_dm: NDArray[np.float64]
+    y_dm: NDArray[np.float64]
+    bins: Ints
+    first: Ints
+    last: Ints
+    source: NDArray[np.int8]
+
+    @classmethod
+    def empty(cls) -> Presences:
+        e = np.empty(0, dtype=np.int64)
+        f = np.empty(0, dtype=np.float64)
+        return cls(e, e, f, f, e, e, e, np.empty(0, dtype=np.int8))
+
+    @classmethod
+    def concat(cls, parts: list[Presences]) -> Presences:
+        if not parts:
+            return cls.empty()
+        return cls(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in (
+                    "stay",
+                    "person",
+                    "x_dm",
+                    "y_dm",
+                    "bins",
+                    "first",
+                    "last",
+                    "source",
+                )
+            )
+        )
+
+
+def presences(route: list[RouteStay], c: Candidates, *, search_m: float) -> Presences:
+    """Aggregate raw fixes into :class:`Presences` (GPS: within ``search_m`` of the
+    stay; base stations: at the stay's own tower)."""
+    parts = []
+    for k, stay in enumerate(route):
+        sel = (c.t >= stay.t_start) & (c.t <= stay.t_end)
+        gps = sel & (c.source == GPS)
+        gps &= np.hypot(c.x_dm - stay.x_dm, c.y_dm - stay.y_dm) <= search_m * 10
+        tel = (
+            sel & (c.source == TELECOM) & (c.x_dm == stay.x_dm) & (c.y_dm == stay.y_dm)
+        )
+        for source, mask in ((GPS, gps), (TELECOM, tel)):
+            idx = np.flatnonzero(mask)
+            if not len(idx):
+                continue
+            people, group = np.unique(c.person[idx], return_inverse=True)
+            n = np.bincount(group)
+            bins = np.array(
+                [
+                    len(np.unique(c.t[idx][group == g] // 300))
+                    for g in range(len(people))
+                ]
+            )
+            first = np.full(len(people), np.iinfo(np.int64).max)
+            last = np.full(len(people), np.iinfo(np.int64).min)
+            np.minimum.at(first, group, c.t[idx])
+            np.maximum.at(last, group, c.t[idx])
+            parts.append(
+                Presences(
+                    np.full(len(people), k),
+                    people,
+                    np.bincount(group, weights=c.x_dm[idx]) / n,
+                    np.bincount(group, weights=c.y_dm[idx]) / n,
+                    bins,
+                    first,
+                    last,
+                    np.full(len(people), source, dtype=np.int8),
+                )
+            )
+    return Presences.concat(parts)
+
+
+@dataclass(frozen=True)
 class PlaceVisits:
     """Visits by anyone at the route's places: key64, place, time, source."""
 
@@ -125,104 +212,67 @@ class Contact:
     sources: frozenset[str]
 
 
-def _group_median(
-    values: Ints, person: Ints, starts: Ints, n: Ints
-) -> NDArray[np.float64]:
-    """The median of ``values`` within each run of equal ``person`` (sorted by it)."""
-    v = values[np.lexsort((values, person))]
-    return np.asarray(
-        (v[starts + (n - 1) // 2] + v[starts + n // 2]) / 2, dtype=np.float64
-    )
-
-
-def _gps_co_location(
-    stay: RouteStay, c: Candidates, idx: Ints, rule: ContactRule, need_s: float
+def _co_located(
+    route: list[RouteStay],
+    p: Presences,
+    index: set[int],
+    rule: ContactRule,
+    needs_s: NDArray[np.float64],
 ) -> list[Contact]:
-    """Vectorised over people: the median of each person's fixes during the stay,
-    and their seconds present (runs of fixes split at gaps, each fix half a bin)."""
-    g = idx[c.source[idx] == GPS]
-    if not len(g):
+    """Contacts from presences, vectorised over (stay, person) rows.
+
+    GPS: the mean of a person's fixes within ``distance_m`` + ``gps_margin_m`` of the
+    stay's centroid, for the minutes the stay's kind needs (5 per bin seen). Base
+    stations, only at stays without GPS: the same tower for the minutes.
+    """
+    if not len(p.person) or not route:
         return []
-    g = g[np.lexsort((c.t[g], c.person[g]))]
-    p, t = c.person[g], c.t[g]
-    starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
-    n = np.diff(np.r_[starts, len(g)])
-    cx = _group_median(c.x_dm[g], p, starts, n)
-    cy = _group_median(c.y_dm[g], p, starts, n)
-    dist_m = np.hypot(cx - stay.x_dm, cy - stay.y_dm) / 10
-    new_run = np.r_[True, (p[1:] != p[:-1]) | (np.diff(t) > rule.max_gap_min * 60)]
-    run_first = t[new_run]
-    run_last = t[np.r_[new_run[1:], True]]
-    run_s = np.clip(
-        np.minimum(stay.t_end, run_last + HALF_BIN_S)
-        - np.maximum(stay.t_start, run_first - HALF_BIN_S),
-        0,
-        None,
-    )
-    person_of_run = np.cumsum(np.r_[True, p[1:] != p[:-1]])[new_run] - 1
-    seconds = np.bincount(person_of_run, weights=run_s, minlength=len(starts))
-    first = np.maximum(stay.t_start, t[starts] - HALF_BIN_S)
-    last = np.minimum(stay.t_end, t[starts + n - 1] + HALF_BIN_S)
-    ok = (dist_m <= rule.distance_m + rule.gps_margin_m) & (seconds >= max(need_s, 1))
-    return [
+    sx = np.array([s.x_dm for s in route], dtype=np.float64)
+    sy = np.array([s.y_dm for s in route], dtype=np.float64)
+    t0 = np.array([s.t_start for s in route])
+    t1 = np.array([s.t_end for s in route])
+    has_gps = np.array(["gps" in s.sources for s in route])
+    has_tel = np.array(["telecom" in s.sources for s in route])
+    k = p.stay
+    dist_m = np.hypot(p.x_dm - sx[k], p.y_dm - sy[k]) / 10
+    seconds = np.minimum(p.bins * 300, t1[k] - t0[k])
+    first = np.maximum(t0[k], p.first - HALF_BIN_S)
+    last = np.minimum(t1[k], p.last + HALF_BIN_S)
+    mine = np.isin(p.person, list(index))
+    gps_ok = (p.source == GPS) & has_gps[k] & ~mine
+    gps_ok &= dist_m <= rule.distance_m + rule.gps_margin_m
+    gps_ok &= seconds >= np.maximum(needs_s[k], 1)
+    tel_ok = (p.source == TELECOM) & ~has_gps[k] & has_tel[k] & ~mine
+    tel_ok &= p.bins * 5 >= max(rule.min_minutes, 5)
+    out = [
         Contact(
-            int(p[starts[k]]),
+            int(p.person[i]),
             ExposureKind.CO_LOCATION,
-            int(first[k]),
-            int(last[k]),
-            float(seconds[k]) / 60,
-            round(float(dist_m[k]), 1),
-            RiskLevel.HIGH if dist_m[k] <= rule.distance_m else RiskLevel.MEDIUM,
-            stay.place_id,
+            int(first[i]),
+            int(last[i]),
+            float(seconds[i]) / 60,
+            round(float(dist_m[i]), 1),
+            RiskLevel.HIGH if dist_m[i] <= rule.distance_m else RiskLevel.MEDIUM,
+            route[k[i]].place_id,
             frozenset({"gps"}),
         )
-        for k in np.flatnonzero(ok)
+        for i in np.flatnonzero(gps_ok)
     ]
-
-
-def _telecom_nearby(
-    stay: RouteStay, c: Candidates, idx: Ints, rule: ContactRule
-) -> list[Contact]:
-    """Same tower, same 5-minute bins: a low-risk 'nearby' (base stations only)."""
-    tel = idx[
-        (c.source[idx] == TELECOM)
-        & (c.x_dm[idx] == stay.x_dm)
-        & (c.y_dm[idx] == stay.y_dm)
+    out += [
+        Contact(
+            int(p.person[i]),
+            ExposureKind.CO_LOCATION,
+            int(first[i]),
+            int(last[i]),
+            float(p.bins[i]) * 5,
+            None,
+            RiskLevel.LOW,
+            None,
+            frozenset({"telecom"}),
+        )
+        for i in np.flatnonzero(tel_ok)
     ]
-    out = []
-    for person in np.unique(c.person[tel]):
-        bins = np.unique(c.t[tel[c.person[tel] == person]] // 300)
-        if len(bins) * 5 >= max(rule.min_minutes, 5):
-            out.append(
-                Contact(
-                    int(person),
-                    ExposureKind.CO_LOCATION,
-                    int(bins[0]) * 300,
-                    int(bins[-1]) * 300 + 300,
-                    len(bins) * 5.0,
-                    None,
-                    RiskLevel.LOW,
-                    None,
-                    frozenset({"telecom"}),
-                )
-            )
     return out
-
-
-def _co_located(
-    stay: RouteStay, c: Candidates, index: set[int], rule: ContactRule, kind: str | None
-) -> list[Contact]:
-    sel = (c.t >= stay.t_start) & (c.t <= stay.t_end)
-    sel &= np.hypot(c.x_dm - stay.x_dm, c.y_dm - stay.y_dm) <= rule.search_m * 10
-    sel &= ~np.isin(c.person, list(index))
-    idx = np.flatnonzero(sel)
-    if not len(idx):
-        return []
-    if "gps" in stay.sources:
-        return _gps_co_location(stay, c, idx, rule, rule.minutes_for(kind) * 60)
-    if "telecom" in stay.sources:
-        return _telecom_nearby(stay, c, idx, rule)
-    return []
 
 
 def _visit_span(t: int, source: str, route: RouteRule) -> tuple[int, int]:
@@ -301,7 +351,7 @@ def find_contacts(
     /,
     *,
     index: set[int],
-    candidates: Candidates,
+    presences: Presences,
     visits: PlaceVisits,
     household: set[int],
     window: tuple[int, int],
@@ -325,9 +375,12 @@ def find_contacts(
         )
         for p in sorted(household - index)
     ]
+    kinds = []
     for stay in route:
         place = places.get(stay.place_id) if stay.place_id is not None else None
-        kind = place.kind if place else None
-        found += _co_located(stay, candidates, index, rule, kind)
+        kinds.append(place.kind if place else None)
+    needs = np.array([rule.minutes_for(kind) * 60 for kind in kinds], dtype=np.float64)
+    found += _co_located(route, presences, index, rule, needs)
+    for stay, kind in zip(route, kinds, strict=True):
         found += _venue(stay, visits, index, rule, route_rule, kind)
     return merge_contacts(found)

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from outbreak.ingest import MovementStore
 from outbreak.ingest.schema import BIN_S, TILE_DM
-from outbreak.trace.contacts import GPS, TELECOM, Candidates, PlaceVisits
+from outbreak.trace.contacts import GPS, TELECOM, PlaceVisits, Presences
 from outbreak.trace.route import RouteStay, Track, Visits
 
 KST_S = 9 * 3600
@@ -189,59 +189,57 @@ class MovementReader:
             )
         return out
 
-    def nearby_pings(
-        self, stays: list[RouteStay], *, exclude: list[int], search_m: float
-    ) -> Candidates:
-        """Everyone else's pings within ``search_m`` of a stay, during it."""
-        found = self.nearby_pings_many({0: stays}, {0: set(exclude)}, search_m=search_m)
-        return found.get(0, Candidates.empty())
+    def presences(self, route: list[RouteStay], *, search_m: float) -> Presences:
+        """Who else was at each stay of one route (see :class:`Presences`)."""
+        return self.presences_many({0: route}, search_m=search_m).get(
+            0, Presences.empty()
+        )
 
-    def nearby_pings_many(
-        self,
-        stays: dict[int, list[RouteStay]],
-        exclude: dict[int, set[int]],
-        *,
-        search_m: float,
-    ) -> dict[int, Candidates]:
-        """For many index cases at once: one scan of the tiles any of them touched.
-
-        ``stays`` and ``exclude`` (the index case's own keys) are keyed by an owner
-        number; each owner gets the pings near its own stays.
-        """
-        probe, cells = _probe(stays, int(search_m * 10))
+    def presences_many(
+        self, routes: dict[int, list[RouteStay]], *, search_m: float
+    ) -> dict[int, Presences]:
+        """For many routes at once, keyed by owner: one scan of the tiles any of
+        them touched, aggregated per (stay, person) where the data lies."""
+        probe, cells = _probe(routes, int(search_m * 10))
         files = _files(self.store, cells)
         if not files:
             return {}
         self.con.register("probe", probe)
         table = _arrow(
             self.con,
-            "SELECT DISTINCT q.owner, p.person_key, p.t, p.x_dm, p.y_dm, "  # noqa: S608
-            "p.source = 'gps' AS gps "
+            "SELECT q.owner, q.sid, p.person_key, p.source = 'gps' AS gps, "  # noqa: S608
+            "avg(p.x_dm) AS x, avg(p.y_dm) AS y, count(DISTINCT p.bin) AS bins, "
+            "min(p.t) AS first, max(p.t) AS last "
             "FROM read_parquet(?) p JOIN probe q ON p.bin = q.bin "
             f"AND p.x_dm // {COARSE_DM} = q.cx AND p.y_dm // {COARSE_DM} = q.cy "
-            "WHERE p.x_dm BETWEEN q.x0 AND q.x1 AND p.y_dm BETWEEN q.y0 AND q.y1 "
-            "ORDER BY q.owner",
-            [files],
+            "WHERE p.t BETWEEN q.t0 AND q.t1 AND ("
+            "(p.source = 'gps' AND (p.x_dm - q.sx) * (p.x_dm - q.sx) "
+            " + (p.y_dm - q.sy) * (p.y_dm - q.sy) <= ?) "
+            "OR (p.source = 'telecom' AND p.x_dm = q.sx AND p.y_dm = q.sy)) "
+            "GROUP BY ALL ORDER BY q.owner",
+            [files, int(search_m * 10) ** 2],
         )
         self.con.unregister("probe")
         owner = table["owner"].to_numpy()
-        person, t, x, y = (
-            table[c].to_numpy().astype(np.int64)
-            for c in ("person_key", "t", "x_dm", "y_dm")
-        )
+        ints = {
+            c: table[c].to_numpy().astype(np.int64)
+            for c in ("sid", "person_key", "bins", "first", "last")
+        }
+        floats = {c: table[c].to_numpy().astype(np.float64) for c in ("x", "y")}
         source = np.where(table["gps"].to_numpy(zero_copy_only=False), GPS, TELECOM)
         out = {}
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]][: len(owner)])
-        bounds = [*starts[1:], len(owner)]
-        for lo, hi in zip(starts, bounds, strict=True):
-            o = int(owner[lo])
-            keep = ~np.isin(person[lo:hi], list(exclude.get(o, ())))
-            out[o] = Candidates(
-                person[lo:hi][keep],
-                t[lo:hi][keep],
-                x[lo:hi][keep],
-                y[lo:hi][keep],
-                source[lo:hi][keep].astype(np.int8),
+        for lo, hi in zip(starts, [*starts[1:], len(owner)], strict=True):
+            part = slice(lo, hi)
+            out[int(owner[lo])] = Presences(
+                ints["sid"][part],
+                ints["person_key"][part],
+                floats["x"][part],
+                floats["y"][part],
+                ints["bins"][part],
+                ints["first"][part],
+                ints["last"][part],
+                source[part].astype(np.int8),
             )
         return out
 
@@ -281,32 +279,35 @@ class MovementReader:
 
 
 def _probe(
-    stays: dict[int, list[RouteStay]], search_dm: int
+    routes: dict[int, list[RouteStay]], search_dm: int
 ) -> tuple[pa.Table, set[tuple[date, int, int]]]:
-    """One row per owner, stay, bin and 500 m cell of the stay's box; the tiles."""
-    names = ("owner", "bin", "cx", "cy", "x0", "x1", "y0", "y1")
+    """One row per owner, stay, bin and 500 m cell the stay's circle touches (with
+    the stay's centre and times); and the (day, tile) files to read."""
+    names = ("owner", "sid", "bin", "cx", "cy", "sx", "sy", "t0", "t1")
     cols: dict[str, list[int]] = {k: [] for k in names}
     cells: set[tuple[date, int, int]] = set()
-    for owner, owned in stays.items():
-        for s in owned:
+    for owner, route in routes.items():
+        for sid, s in enumerate(route):
             bins = range(s.t_start // BIN_S, s.t_end // BIN_S + 1)
-            box = (
-                s.x_dm - search_dm,
-                s.x_dm + search_dm,
-                s.y_dm - search_dm,
-                s.y_dm + search_dm,
-            )
+            x0, x1 = s.x_dm - search_dm, s.x_dm + search_dm
+            y0, y1 = s.y_dm - search_dm, s.y_dm + search_dm
             n = len(bins)
-            for cx in range(box[0] // COARSE_DM, box[1] // COARSE_DM + 1):
-                for cy in range(box[2] // COARSE_DM, box[3] // COARSE_DM + 1):
-                    cols["owner"] += [owner] * n
-                    cols["bin"] += list(bins)
-                    cols["cx"] += [cx] * n
-                    cols["cy"] += [cy] * n
-                    for k, v in zip(("x0", "x1", "y0", "y1"), box, strict=True):
+            for cx in range(x0 // COARSE_DM, x1 // COARSE_DM + 1):
+                for cy in range(y0 // COARSE_DM, y1 // COARSE_DM + 1):
+                    for k, v in (
+                        ("owner", owner),
+                        ("sid", sid),
+                        ("cx", cx),
+                        ("cy", cy),
+                        ("sx", s.x_dm),
+                        ("sy", s.y_dm),
+                        ("t0", s.t_start),
+                        ("t1", s.t_end),
+                    ):
                         cols[k] += [v] * n
+                    cols["bin"] += list(bins)
             for day in {_day(b * BIN_S) for b in (bins[0], bins[-1])}:
-                for tx in range(box[0] // TILE_DM, box[1] // TILE_DM + 1):
-                    for ty in range(box[2] // TILE_DM, box[3] // TILE_DM + 1):
+                for tx in range(x0 // TILE_DM, x1 // TILE_DM + 1):
+                    for ty in range(y0 // TILE_DM, y1 // TILE_DM + 1):
                         cells.add((day, tx, ty))
     return pa.table({k: pa.array(v, pa.int64()) for k, v in cols.items()}), cells

@@ -21,7 +21,7 @@ from outbreak.store.tables import (
     RouteStayRow,
     TraceContactRow,
 )
-from outbreak.trace.contacts import Candidates, Contact, PlaceVisits, find_contacts
+from outbreak.trace.contacts import Contact, PlaceVisits, Presences, find_contacts
 from outbreak.trace.engine import MovementReader
 from outbreak.trace.places import Places
 from outbreak.trace.route import RouteStay, Track, build_route
@@ -187,25 +187,21 @@ def trace_contacts(
     own = keys_of(access, inv, IdentifierKind.PHONE) + keys_of(
         access, inv, IdentifierKind.CARD
     )
-    cands, visits = Candidates.empty(), PlaceVisits.empty()
+    pres, visits = Presences.empty(), PlaceVisits.empty()
     span = read_span(
         access, inv, DataSource.PLACE_DEVICES, "devices and check-ins near the route"
     )
     if span is not None:
         reader = MovementReader(ctx.store)
         near = [s for s in route if s.t_end >= span[0] and s.t_start <= span[1]]
-        cands = reader.nearby_pings(
-            [s for s in near if s.sources & {"gps", "telecom"}],
-            exclude=own,
-            search_m=rule.search_m,
-        )
+        pres = reader.presences(near, search_m=rule.search_m)
         places = sorted({s.place_id for s in near if s.place_id is not None})
         visits = reader.place_visits(places, span, exclude=own)
     household = ctx.households.of(set(keys_of(access, inv, IdentifierKind.PHONE)))
     found = find_contacts(
-        route,
+        near if span is not None else route,
         index=set(own),
-        candidates=cands,
+        presences=pres,
         visits=visits,
         household=household,
         window=window,

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from outbreak.ingest import MovementStore
 from outbreak.privacy import Pseudonymiser, key64
 from outbreak.synth.truth import Truth, identifiers
-from outbreak.trace.contacts import GPS, TELECOM, Candidates, ContactRule, find_contacts
+from outbreak.trace.contacts import GPS, TELECOM, ContactRule, Presences, find_contacts
 from outbreak.trace.engine import MovementReader
 from outbreak.trace.places import Places
 from outbreak.trace.registry import Households
@@ -113,21 +113,14 @@ class CityScorer:
                 rule=route_rule,
             )
         own = {p: {self.phone_key[p], self.card_key[p]} for p in pids}
-        near = self.reader.nearby_pings_many(
-            {
-                p: [s for s in r if s.sources & {"gps", "telecom"}]
-                for p, r in routes.items()
-            },
-            own,
-            search_m=rule.search_m,
-        )
+        near = self.reader.presences_many(routes, search_m=rule.search_m)
         out = {}
         for pid, route in routes.items():
-            cands = near.get(pid, Candidates.empty())
+            pres = near.get(pid, Presences.empty())
             if "gps" not in mix:
-                cands = _drop(cands, GPS)
+                pres = _drop(pres, GPS)
             if "telecom" not in mix:
-                cands = _drop(cands, TELECOM)
+                pres = _drop(pres, TELECOM)
             places = sorted({s.place_id for s in route if s.place_id is not None})
             pv = self.reader.place_visits(places, window, exclude=sorted(own[pid]))
             keep = np.array([s in mix for s in pv.source], dtype=bool)
@@ -140,7 +133,7 @@ class CityScorer:
             found = find_contacts(
                 route,
                 index=own[pid],
-                candidates=cands,
+                presences=pres,
                 visits=pv,
                 household=self.households.of({self.phone_key[pid]}),
                 window=window,
@@ -186,8 +179,15 @@ class CityScorer:
         return out
 
 
-def _drop(c: Candidates, source: int) -> Candidates:
-    keep = c.source != source
-    return type(c)(
-        c.person[keep], c.t[keep], c.x_dm[keep], c.y_dm[keep], c.source[keep]
+def _drop(p: Presences, source: int) -> Presences:
+    keep = p.source != source
+    return Presences(
+        p.stay[keep],
+        p.person[keep],
+        p.x_dm[keep],
+        p.y_dm[keep],
+        p.bins[keep],
+        p.first[keep],
+        p.last[keep],
+        p.source[keep],
     )

@@ -14,7 +14,9 @@ from outbreak.trace.contacts import (
     Candidates,
     ContactRule,
     PlaceVisits,
+    Presences,
     find_contacts,
+    presences,
 )
 from outbreak.trace.places import Places
 from outbreak.trace.route import RouteRule, RouteStay, Track, Visits, build_route
@@ -207,7 +209,7 @@ def test_co_location_rules_distance_and_duration() -> None:
     found = find_contacts(
         route,
         index={INDEX},
-        candidates=c,
+        presences=presences(route, c, search_m=150),
         visits=PlaceVisits.empty(),
         household=set(),
         window=(T0, T0 + 86_400),
@@ -218,12 +220,12 @@ def test_co_location_rules_distance_and_duration() -> None:
     assert set(got) == {1, 2}
     assert got[1].risk == RiskLevel.HIGH and got[1].distance_m == 0
     assert got[2].risk == RiskLevel.MEDIUM and got[2].distance_m == pytest.approx(25)
-    assert got[1].minutes == pytest.approx(57.5)  # 12 fixes from the stay's start
+    assert got[1].minutes == pytest.approx(60)  # 12 bins seen, 5 minutes each
     assert got[1].kind == ExposureKind.CO_LOCATION and got[1].place_id == 1
     shorter = find_contacts(
         route,
         index={INDEX},
-        candidates=c,
+        presences=presences(route, c, search_m=150),
         visits=PlaceVisits.empty(),
         household=set(),
         window=(T0, T0 + 86_400),
@@ -242,7 +244,7 @@ def test_base_stations_give_low_risk_nearby_only() -> None:
     found = find_contacts(
         route,
         index={INDEX},
-        candidates=c,
+        presences=presences(route, c, search_m=150),
         visits=PlaceVisits.empty(),
         household=set(),
         window=(T0, T0 + 86_400),
@@ -271,7 +273,7 @@ def test_venue_visits_use_a_buffer_and_kind_rules() -> None:
     found = find_contacts(
         route,
         index={INDEX},
-        candidates=Candidates.empty(),
+        presences=Presences.empty(),
         visits=visits,
         household=set(),
         window=(T0, T0 + 86_400),
@@ -283,7 +285,7 @@ def test_venue_visits_use_a_buffer_and_kind_rules() -> None:
     none = find_contacts(
         route,
         index={INDEX},
-        candidates=Candidates.empty(),
+        presences=Presences.empty(),
         visits=visits,
         household=set(),
         window=(T0, T0 + 86_400),
@@ -297,7 +299,7 @@ def test_household_members_are_high_risk_for_the_whole_window() -> None:
     found = find_contacts(
         [],
         index={INDEX},
-        candidates=Candidates.empty(),
+        presences=Presences.empty(),
         visits=PlaceVisits.empty(),
         household={INDEX, 21, 22},
         window=(T0, T0 + 86_400),

@@ -1,0 +1,74 @@
+"""The DuckDB reads against NumPy references on the test city's real store."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from outbreak.privacy import key64
+from outbreak.synth.city import phone_of
+from outbreak.trace.contacts import GPS, TELECOM, Candidates, presences
+from outbreak.trace.engine import MovementReader
+from outbreak.trace.route import build_route
+from outbreak.trace.service import TraceContext
+from outbreak.trace.window import kst_midnight
+from outbreak.types import IdentifierKind
+from tests.trace.conftest import DAY, City
+
+
+def _everyone(reader: MovementReader) -> Candidates:
+    pings = reader.rel("pings")
+    t = reader.con.sql(
+        f"SELECT person_key, t, x_dm, y_dm, source = 'gps' AS gps FROM {pings}"  # noqa: S608
+    ).to_arrow_table()
+    cols = [
+        t[c].to_numpy().astype(np.int64) for c in ("person_key", "t", "x_dm", "y_dm")
+    ]
+    source = np.where(t["gps"].to_numpy(zero_copy_only=False), GPS, TELECOM)
+    return Candidates(*cols, source.astype(np.int8))
+
+
+def test_presences_in_duckdb_match_the_numpy_reference(
+    city: City, ctx: TraceContext
+) -> None:
+    reader = MovementReader(city.store)
+    t0 = int(kst_midnight(DAY).timestamp())
+    window = (t0, t0 + 2 * 86_400)
+    routes = {}
+    for pid in (1, 2, 3):
+        phone = str(phone_of(np.array([pid]))[0])
+        k = key64(city.keys.pseudonymiser.person_key(phone, IdentifierKind.PHONE))
+        gps, tel = reader.own_pings([k], window)
+        assert len(gps.t) > 100 and (np.diff(gps.t) >= 0).all()
+        routes[pid] = build_route(
+            gps=gps,
+            telecom=tel,
+            visits=reader.own_visits(
+                phone_keys=[k], card_keys=[], window=window, sources=set()
+            ),
+            places=ctx.places,
+        )
+    many = reader.presences_many(routes, search_m=150)
+    everyone = _everyone(reader)
+    for pid, route in routes.items():
+        ref = presences(route, everyone, search_m=150)
+        got = many[pid]
+
+        def rows(p):  # type: ignore[no-untyped-def]
+            return sorted(
+                zip(
+                    p.stay.tolist(),
+                    p.person.tolist(),
+                    p.source.tolist(),
+                    p.bins.tolist(),
+                    p.first.tolist(),
+                    p.last.tolist(),
+                    np.round(p.x_dm, 3).tolist(),
+                    np.round(p.y_dm, 3).tolist(),
+                    strict=True,
+                )
+            )
+
+        assert len(ref.person) > 0
+        assert rows(got) == rows(ref)
+    one = reader.presences(routes[1], search_m=150)
+    assert sorted(one.person.tolist()) == sorted(many[1].person.tolist())
