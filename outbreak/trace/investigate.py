@@ -7,6 +7,7 @@ run stored — except contacts already given an order, which stay as they were.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,7 +22,13 @@ from outbreak.store.tables import (
     RouteStayRow,
     TraceContactRow,
 )
-from outbreak.trace.contacts import Contact, PlaceVisits, Presences, find_contacts
+from outbreak.trace.contacts import (
+    Contact,
+    ContactRule,
+    PlaceVisits,
+    Presences,
+    find_contacts,
+)
 from outbreak.trace.engine import MovementReader
 from outbreak.trace.places import Places
 from outbreak.trace.route import RouteStay, Track, build_route
@@ -180,55 +187,117 @@ def trace_contacts(
     access: Access, ctx: TraceContext, inv_id: int
 ) -> list[TraceContactRow]:
     """Find the close contacts along the stored route (replacing earlier results)."""
-    inv = checked_investigation(access, inv_id, Permission.INVESTIGATION_WRITE)
-    rule = contact_rule(inv)
-    window = window_of(inv).epoch
-    route = _as_stays(route_of(access, inv_id))
-    own = keys_of(access, inv, IdentifierKind.PHONE) + keys_of(
-        access, inv, IdentifierKind.CARD
+    return trace_contacts_many(access, ctx, [inv_id])[inv_id]
+
+
+def trace_contacts_many(
+    access: Access, ctx: TraceContext, inv_ids: list[int]
+) -> dict[int, list[TraceContactRow]]:
+    """Contacts for many investigations at once (a cluster's cases, say): each is
+    checked and audited on its own, and everyone's neighbours are read in one scan."""
+    plans = {i: _plan(access, i) for i in dict.fromkeys(inv_ids)}
+    reader = MovementReader(ctx.store)
+    near = reader.presences_many(
+        {i: p.stays for i, p in plans.items() if p.span is not None},
+        search_m=max((p.rule.search_m for p in plans.values()), default=150),
     )
-    pres, visits = Presences.empty(), PlaceVisits.empty()
+    out = {}
+    for i, p in plans.items():
+        visits = PlaceVisits.empty()
+        if p.span is not None:
+            places = sorted({s.place_id for s in p.stays if s.place_id is not None})
+            visits = reader.place_visits(places, p.span, exclude=p.own)
+        found = find_contacts(
+            p.stays,
+            index=set(p.own),
+            presences=near.get(i, Presences.empty()),
+            visits=visits,
+            household=ctx.households.of(set(p.phones)),
+            window=p.window,
+            places=ctx.places,
+            rule=p.rule,
+            route_rule=ctx.route_rule,
+        )
+        _store_contacts(access, p.inv, found, ctx.retention_contact_days)
+        out[i] = contacts_of(access, i)
+    return out
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one investigation lets the engine read."""
+
+    inv: InvestigationRow
+    rule: ContactRule
+    window: tuple[int, int]
+    stays: list[RouteStay]  # the stays inside the approved place-device window
+    phones: list[int]
+    own: list[int]
+    span: tuple[int, int] | None
+
+
+def _plan(access: Access, inv_id: int) -> _Plan:
+    inv = checked_investigation(access, inv_id, Permission.INVESTIGATION_WRITE)
+    route = _as_stays(route_of(access, inv_id))
+    phones = keys_of(access, inv, IdentifierKind.PHONE)
     span = read_span(
         access, inv, DataSource.PLACE_DEVICES, "devices and check-ins near the route"
     )
     if span is not None:
-        reader = MovementReader(ctx.store)
-        near = [s for s in route if s.t_end >= span[0] and s.t_start <= span[1]]
-        pres = reader.presences(near, search_m=rule.search_m)
-        places = sorted({s.place_id for s in near if s.place_id is not None})
-        visits = reader.place_visits(places, span, exclude=own)
-    household = ctx.households.of(set(keys_of(access, inv, IdentifierKind.PHONE)))
-    found = find_contacts(
-        near if span is not None else route,
-        index=set(own),
-        presences=pres,
-        visits=visits,
-        household=household,
-        window=window,
-        places=ctx.places,
-        rule=rule,
-        route_rule=ctx.route_rule,
+        route = [s for s in route if s.t_end >= span[0] and s.t_start <= span[1]]
+    return _Plan(
+        inv,
+        contact_rule(inv),
+        window_of(inv).epoch,
+        route,
+        phones,
+        phones + keys_of(access, inv, IdentifierKind.CARD),
+        span,
     )
-    access.session.execute(
-        sa.delete(TraceContactRow).where(
-            TraceContactRow.investigation_id == inv.id,
-            ~TraceContactRow.id.in_(sa.select(OrderRow.contact_id)),
-        )
-    )
-    kept = {
-        (r.key64, r.kind)
+
+
+def _store_contacts(
+    access: Access, inv: InvestigationRow, found: list[Contact], retention_days: int
+) -> None:
+    """Bring an investigation's contacts up to date, keeping their ids: a contact
+    found again is updated in place, a new one added, one no longer found removed —
+    unless it has an order, which keeps it as it was."""
+    existing = {
+        (r.key64, r.kind): r
         for r in access.session.scalars(
             sa.select(TraceContactRow).where(TraceContactRow.investigation_id == inv.id)
         )
     }
-    rows = [
-        _contact_row(inv.id, c, ctx.retention_contact_days)
-        for c in found
-        if (c.person, c.kind) not in kept
-    ]
-    access.session.add_all(rows)
+    ordered = set(
+        access.session.scalars(
+            sa.select(OrderRow.contact_id).where(
+                OrderRow.contact_id.in_([r.id for r in existing.values()])
+            )
+        )
+    )
+    seen = set()
+    for c in found:
+        fresh = _contact_row(inv.id, c, retention_days)
+        row = existing.get((c.person, c.kind))
+        seen.add((c.person, c.kind))
+        if row is None:
+            access.session.add(fresh)
+        elif row.id not in ordered:
+            for column in (
+                "t_start",
+                "t_end",
+                "minutes",
+                "distance_m",
+                "risk",
+                "place_id",
+                "sources",
+                "purge_after",
+            ):
+                setattr(row, column, getattr(fresh, column))
+    for key, row in existing.items():
+        if key not in seen and row.id not in ordered:
+            access.session.delete(row)
     access.session.flush()
-    return contacts_of(access, inv_id)
 
 
 def _contact_row(inv_id: int, c: Contact, retention_days: int) -> TraceContactRow:

@@ -108,6 +108,11 @@ def test_investigation_over_http(api: TestClient) -> None:
     geo = api.get(f"/api/v1/investigations/{i}/route.geojson", headers=kim).json()
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == len(stays)
     found = api.post(f"/api/v1/investigations/{i}/contacts", headers=kim).json()
+    bulk = api.post(
+        "/api/v1/investigations/contacts", headers=kim, json={"investigation_ids": [i]}
+    )
+    assert bulk.status_code == 200, bulk.text
+    assert {c["key"] for c in bulk.json()[str(i)]} == {c["key"] for c in found}
     assert found and all(len(c["key"]) == 16 for c in found)
     assert {"person_key", "phone", "name"}.isdisjoint(found[0])  # allowlisted fields
     orders = api.post(

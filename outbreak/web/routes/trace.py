@@ -30,6 +30,7 @@ from outbreak.web.schemas.trace import (
     IdentifierCreate,
     IdentifierPublic,
     InvestigationCreate,
+    InvestigationIds,
     InvestigationPublic,
     NetworkPublic,
     NoteCreate,
@@ -286,6 +287,15 @@ def find_contacts(inv_id: int, access: AccessDep, ctx: TraceDep) -> object:
     """Find close contacts along the stored route (place-device approval needed for
     anyone outside the household)."""
     return [contact_public(r) for r in run.trace_contacts(access, ctx, inv_id)]
+
+
+@router.post("/investigations/contacts", response_model=dict[int, list[ContactPublic]])
+def find_contacts_many(
+    body: InvestigationIds, access: AccessDep, ctx: TraceDep
+) -> object:
+    """Close contacts for many investigations at once (one scan for all)."""
+    found = run.trace_contacts_many(access, ctx, body.investigation_ids)
+    return {i: [contact_public(r) for r in rows] for i, rows in found.items()}
 
 
 @router.get("/investigations/{inv_id}/contacts", response_model=list[ContactPublic])

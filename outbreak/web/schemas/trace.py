@@ -31,6 +31,12 @@ class InvestigationCreate(Strict):
     )
 
 
+class InvestigationIds(Strict):
+    """Several investigations, for bulk runs."""
+
+    investigation_ids: list[int] = Field(min_length=1, max_length=1000)
+
+
 class InvestigationPublic(Public):
     """An investigation (no personal data: the case by id)."""
 
