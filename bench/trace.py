@@ -31,6 +31,7 @@ from outbreak.privacy import Keys
 from outbreak.store import make_engine, make_sessionmaker, upgrade
 from outbreak.synth.generate import FEEDS, START, generate
 from outbreak.trace.contacts import ContactRule
+from outbreak.trace.graph import contact_graph, contact_graph_dask
 from outbreak.trace.route import RouteRule
 from outbreak.trace.score import MIXES, CityScorer
 from outbreak.trace.window import kst_midnight
@@ -116,6 +117,8 @@ def main() -> None:
     parser.add_argument("--index-cases", type=int, default=100)
     parser.add_argument("--accuracy", action="store_true")
     parser.add_argument("--no-pandas", action="store_true")
+    parser.add_argument("--no-q3", action="store_true")
+    parser.add_argument("--dask", action="store_true", help="Q3 on Dask as well")
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     if args.accuracy:
@@ -165,7 +168,28 @@ def main() -> None:
                 f"ratio: Q1 {query_s / ours:.1f}× faster than the pandas query alone, "
                 f"{(load_s + query_s) / ours:.1f}× with its load"
             )
+        if not args.no_q3:
+            q3(store, args.dask or args.smoke)
         print(f"peak RSS {peak_rss_gib():.2f} GiB")
+
+
+def q3(store: MovementStore, with_dask: bool) -> None:
+    """The day's whole contact graph, in one process and (optionally) on Dask."""
+    began = time.perf_counter()
+    single = contact_graph(store, START)
+    single_s = time.perf_counter() - began
+    print(
+        f"Q3 the day's contact graph: {single.num_rows:,} pairs in {single_s:.1f} s "
+        f"(peak RSS so far {peak_rss_gib():.2f} GiB)"
+    )
+    if with_dask:
+        began = time.perf_counter()
+        spread = contact_graph_dask(store, START)
+        print(
+            f"Q3 on a local Dask cluster (2 workers): "
+            f"{time.perf_counter() - began:.1f} s, "
+            f"identical: {spread.equals(single)}"
+        )
 
 
 if __name__ == "__main__":

@@ -32,3 +32,16 @@ def test_ingest_benchmark_smoke() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "bytes/ping" in done.stdout and "the pandas baseline" in done.stdout
+
+
+def test_trace_benchmark_smoke() -> None:
+    done = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(ROOT / "bench" / "trace.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| gps_checkins |" in done.stdout and "ratio: Q1" in done.stdout
+    assert "identical: True" in done.stdout

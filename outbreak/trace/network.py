@@ -11,12 +11,15 @@ import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 import networkx as nx
+import pyarrow as pa
 import sqlalchemy as sa
 
 from outbreak.audit import Access
 from outbreak.auth.roles import Permission
+from outbreak.ingest import MovementStore
 from outbreak.store.tables import (
     CaseRow,
     InvestigationKeyRow,
@@ -35,6 +38,7 @@ from outbreak.trace.chains import (
     infer_links,
     same_place_pairs,
 )
+from outbreak.trace.graph import contact_graph, contact_graph_dask
 from outbreak.trace.places import Places
 from outbreak.trace.service import aware, window_of
 from outbreak.types import ClusterKind
@@ -161,3 +165,25 @@ def _districts(nodes: list[CaseNode], groups: list[set[int]]) -> list[tuple[str,
         if n.case_id in linked:
             counts[n.district_code] += 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def day_graph(
+    access: Access,
+    store: MovementStore,
+    day: date,
+    *,
+    dask: bool = False,
+    scheduler: str | None = None,
+) -> pa.Table:
+    """The whole day's contact graph (Q3): a read of everyone's fixes, so it needs
+    ``movement.read`` and is audited like any other read."""
+    access.check(
+        Permission.MOVEMENT_READ,
+        subject_type="contact_graph",
+        subject_id=day.isoformat(),
+        detail="all pairs of the day",
+    )
+    access.session.commit()
+    if dask or scheduler:
+        return contact_graph_dask(store, day, scheduler=scheduler)
+    return contact_graph(store, day)

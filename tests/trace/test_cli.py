@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 from click.testing import CliRunner, Result
 
 from outbreak.audit import Access
@@ -119,3 +120,9 @@ def test_trace_commands(city: City, tmp_path: Path) -> None:
     graph = tmp_path / "chains.graphml"
     net = run("trace", "network", "--user", "kim", "--graphml", str(graph))
     assert "1 cases" in net.output and graph.read_text().startswith("<?xml")
+    pairs = tmp_path / "pairs.parquet"
+    day = run(
+        "trace", "graph", "--day", "2020-05-04", "--out", str(pairs), "--user", "kim"
+    )
+    assert "pairs in" in day.output
+    assert pq.read_table(pairs).column_names == ["pa", "pb", "bins"]

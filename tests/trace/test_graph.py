@@ -1,0 +1,58 @@
+"""Q3, the day's contact graph: the grid join against brute force, and Dask equal to
+one process."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from outbreak.errors import InvalidInput
+from outbreak.trace.engine import MovementReader
+from outbreak.trace.graph import contact_graph, contact_graph_dask, hour_pairs
+from tests.trace.conftest import DAY, City
+
+
+def _brute_force(city: City) -> dict[tuple[int, int], int]:
+    reader = MovementReader(city.store)
+    t = reader.con.sql(
+        f"SELECT person_key, bin, x_dm, y_dm FROM {reader.rel('pings')} "  # noqa: S608
+        "WHERE source = 'gps' AND date = ?",
+        params=[DAY],
+    ).to_arrow_table()
+    person, b, x, y = (t[c].to_numpy().astype(np.int64) for c in t.column_names)
+    shared: Counter[tuple[int, int]] = Counter()
+    for one in np.unique(b):
+        k = np.flatnonzero(b == one)
+        d2 = (x[k, None] - x[None, k]) ** 2 + (y[k, None] - y[None, k]) ** 2
+        i, j = np.nonzero(np.triu(d2 <= 200**2, 1))
+        for a, c in zip(person[k][i], person[k][j], strict=True):
+            if a != c:
+                shared[(min(a, c), max(a, c))] += 1
+    return {p: n for p, n in shared.items() if n >= 3}
+
+
+def test_grid_join_equals_brute_force(city: City) -> None:
+    graph = contact_graph(city.store, DAY)
+    got = dict(
+        zip(
+            zip(graph["pa"].to_pylist(), graph["pb"].to_pylist(), strict=True),
+            graph["bins"].to_pylist(),
+            strict=True,
+        )
+    )
+    expected = _brute_force(city)
+    assert len(expected) > 100
+    assert got == expected
+
+
+def test_dask_gives_the_same_graph(city: City) -> None:
+    single = contact_graph(city.store, DAY)
+    spread = contact_graph_dask(city.store, DAY)
+    assert spread.equals(single)
+
+
+def test_the_grid_bounds_the_distance(city: City) -> None:
+    with pytest.raises(InvalidInput):
+        hour_pairs([], 0, distance_m=25)
