@@ -35,6 +35,7 @@ class Permission(StrEnum):
     INVESTIGATION_WRITE = "investigation.write"
     DATA_APPROVE = "data.approve"  # decide requests to read an investigation's data
     ORDER_WRITE = "order.write"  # issue test and quarantine orders
+    POPULATION_READ = "population.read"  # everyone's movement data at once (Q3)
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
 

@@ -54,10 +54,13 @@ class ContactRule:
     venue_min_minutes: Mapping[str, float] = field(
         default_factory=lambda: HIGH_RISK_KINDS
     )
-    search_m: float = 150  # how far around a stay candidates are read
+    search_m: float = 0  # how far around a stay fixes are read; 0: max(150, reach)
     max_gap_min: float = 15  # a longer gap in someone's fixes ends their presence
 
     def __post_init__(self) -> None:
+        if self.search_m == 0:
+            reach = self.distance_m + self.gps_margin_m
+            object.__setattr__(self, "search_m", max(150.0, reach))
         for name in ("distance_m", "gps_margin_m", "search_m", "max_gap_min"):
             if not getattr(self, name) > 0:
                 raise InvalidInput(
@@ -70,8 +73,10 @@ class ContactRule:
             raise InvalidInput(
                 "search_m must cover distance_m + gps_margin_m", field="search_m"
             )
-        object.__setattr__(
-            self, "venue_min_minutes", MappingProxyType(dict(self.venue_min_minutes))
+        object.__setattr__(  # the user's values over the high-risk defaults
+            self,
+            "venue_min_minutes",
+            MappingProxyType({**HIGH_RISK_KINDS, **self.venue_min_minutes}),
         )
 
     def minutes_for(self, kind: str | None) -> float:
@@ -283,38 +288,45 @@ def _visit_span(t: int, source: str, route: RouteRule) -> tuple[int, int]:
 
 
 def _venue(
-    stay: RouteStay,
+    stays: list[RouteStay],
     v: PlaceVisits,
     index: set[int],
     rule: ContactRule,
     route: RouteRule,
     kind: str | None,
 ) -> list[Contact]:
-    if stay.place_id is None:
-        return []
+    """Visits at one place overlapping any of the case's (buffered) stays there;
+    each visit counted once, however many stays it touches."""
     buffer = int(rule.venue_buffer_min * 60)
-    a, b = stay.t_start - buffer, stay.t_end + buffer
+    windows: list[list[int]] = []
+    for stay in sorted(stays, key=lambda st: st.t_start):
+        a, b = stay.t_start - buffer, stay.t_end + buffer
+        if windows and a <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], b)
+        else:
+            windows.append([a, b])
     need = rule.minutes_for(kind)
+    risk = RiskLevel.HIGH if kind in HIGH_RISK_KINDS else RiskLevel.MEDIUM
     out = []
-    for k in np.flatnonzero(v.place_id == stay.place_id):
+    for k in np.flatnonzero(v.place_id == stays[0].place_id):
         person = int(v.person[k])
         if person in index:
             continue
         s, e = _visit_span(int(v.t[k]), v.source[k], route)
-        overlap = min(b, e) - max(a, s)
-        if overlap <= 0 or overlap < need * 60:
+        pieces = [(max(a, s), min(b, e)) for a, b in windows if min(b, e) > max(a, s)]
+        overlap = sum(hi - lo for lo, hi in pieces)
+        if not pieces or overlap < need * 60:
             continue
-        risk = RiskLevel.HIGH if kind in rule.venue_min_minutes else RiskLevel.MEDIUM
         out.append(
             Contact(
                 person,
                 ExposureKind.VENUE_VISIT,
-                max(a, s),
-                min(b, e),
+                pieces[0][0],
+                pieces[-1][1],
                 overlap / 60,
                 None,
                 risk,
-                stay.place_id,
+                stays[0].place_id,
                 frozenset({v.source[k]}),
             )
         )
@@ -381,6 +393,12 @@ def find_contacts(
         kinds.append(place.kind if place else None)
     needs = np.array([rule.minutes_for(kind) * 60 for kind in kinds], dtype=np.float64)
     found += _co_located(route, presences, index, rule, needs)
-    for stay, kind in zip(route, kinds, strict=True):
-        found += _venue(stay, visits, index, rule, route_rule, kind)
+    at_place: dict[int, list[int]] = {}
+    for k, stay in enumerate(route):
+        if stay.place_id is not None:
+            at_place.setdefault(stay.place_id, []).append(k)
+    for ks in at_place.values():
+        found += _venue(
+            [route[k] for k in ks], visits, index, rule, route_rule, kinds[ks[0]]
+        )
     return merge_contacts(found)

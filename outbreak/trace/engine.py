@@ -16,7 +16,7 @@ Nothing here checks permissions: :mod:`outbreak.trace.service` does, before call
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import numpy as np
@@ -167,7 +167,8 @@ class MovementReader:
         if "qr" in sources and phones and self.files("qr_identity"):
             parts.append(
                 "SELECT i.person_key AS who, v.t, v.place_id, v.source FROM v "  # noqa: S608
-                f"JOIN {self.rel('qr_identity')} i ON i.token_key = v.person_key "
+                f"JOIN ({_identity(self.rel('qr_identity'))}) i "
+                "ON i.token_key = v.person_key "
                 "WHERE v.source = 'qr' AND i.person_key IN (SELECT unnest(?))"
             )
             args.append(phones)
@@ -196,11 +197,16 @@ class MovementReader:
         )
 
     def presences_many(
-        self, routes: dict[int, list[RouteStay]], *, search_m: float
+        self, routes: dict[int, list[RouteStay]], *, search_m: float | dict[int, float]
     ) -> dict[int, Presences]:
         """For many routes at once, keyed by owner: one scan of the tiles any of
         them touched, aggregated per (stay, person) where the data lies."""
-        probe, cells = _probe(routes, int(search_m * 10))
+        radius = (
+            {o: search_m[o] for o in routes}
+            if isinstance(search_m, dict)
+            else dict.fromkeys(routes, search_m)
+        )
+        probe, cells = _probe(routes, {o: int(r * 10) for o, r in radius.items()})
         files = _files(self.store, cells)
         if not files:
             return {}
@@ -214,10 +220,10 @@ class MovementReader:
             f"AND p.x_dm // {COARSE_DM} = q.cx AND p.y_dm // {COARSE_DM} = q.cy "
             "WHERE p.t BETWEEN q.t0 AND q.t1 AND ("
             "(p.source = 'gps' AND (p.x_dm - q.sx) * (p.x_dm - q.sx) "
-            " + (p.y_dm - q.sy) * (p.y_dm - q.sy) <= ?) "
+            " + (p.y_dm - q.sy) * (p.y_dm - q.sy) <= q.r2) "
             "OR (p.source = 'telecom' AND p.x_dm = q.sx AND p.y_dm = q.sy)) "
             "GROUP BY ALL ORDER BY q.owner",
-            [files, int(search_m * 10) ** 2],
+            [files],
         )
         self.con.unregister("probe")
         owner = table["owner"].to_numpy()
@@ -257,7 +263,7 @@ class MovementReader:
         person = "v.person_key"
         join = ""
         if self.files("qr_identity"):
-            identity = self.rel("qr_identity")
+            identity = f"({_identity(self.rel('qr_identity'))})"
             join = (
                 f"LEFT JOIN {identity} i "
                 "ON v.source = 'qr' AND i.token_key = v.person_key"
@@ -278,15 +284,23 @@ class MovementReader:
         )
 
 
+def _identity(rel: str) -> str:
+    """KI-Pass tokens → phones, one row per token (overlapping exports repeat rows)."""
+    return (
+        f"SELECT token_key, any_value(person_key) AS person_key FROM {rel} GROUP BY 1"  # noqa: S608
+    )
+
+
 def _probe(
-    routes: dict[int, list[RouteStay]], search_dm: int
+    routes: dict[int, list[RouteStay]], radius_dm: dict[int, int]
 ) -> tuple[pa.Table, set[tuple[date, int, int]]]:
     """One row per owner, stay, bin and 500 m cell the stay's circle touches (with
     the stay's centre and times); and the (day, tile) files to read."""
-    names = ("owner", "sid", "bin", "cx", "cy", "sx", "sy", "t0", "t1")
+    names = ("owner", "sid", "bin", "cx", "cy", "sx", "sy", "t0", "t1", "r2")
     cols: dict[str, list[int]] = {k: [] for k in names}
     cells: set[tuple[date, int, int]] = set()
     for owner, route in routes.items():
+        search_dm = radius_dm[owner]
         for sid, s in enumerate(route):
             bins = range(s.t_start // BIN_S, s.t_end // BIN_S + 1)
             x0, x1 = s.x_dm - search_dm, s.x_dm + search_dm
@@ -303,10 +317,12 @@ def _probe(
                         ("sy", s.y_dm),
                         ("t0", s.t_start),
                         ("t1", s.t_end),
+                        ("r2", search_dm * search_dm),
                     ):
                         cols[k] += [v] * n
                     cols["bin"] += list(bins)
-            for day in {_day(b * BIN_S) for b in (bins[0], bins[-1])}:
+            d0, d1 = _day(bins[0] * BIN_S), _day(bins[-1] * BIN_S)
+            for day in (d0 + timedelta(days=k) for k in range((d1 - d0).days + 1)):
                 for tx in range(x0 // TILE_DM, x1 // TILE_DM + 1):
                     for ty in range(y0 // TILE_DM, y1 // TILE_DM + 1):
                         cells.add((day, tx, ty))

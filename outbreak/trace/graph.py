@@ -12,7 +12,9 @@ shuffle) — with identical answers.
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -24,6 +26,18 @@ from outbreak.trace.window import kst_midnight
 
 HALF_NEIGHBOURS = (0, 1, GKEY_STRIDE - 1, GKEY_STRIDE, GKEY_STRIDE + 1)
 BINS_PER_HOUR = 3600 // BIN_S
+
+
+MEMORY_LIMIT = "3GB"  # DuckDB spills to disk beyond it: Q3 must fit a small worker
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    # spill under the system's temporary directory, never the working directory
+    spill = Path(tempfile.gettempdir()) / "outbreak-duckdb"
+    con.execute(f"SET temp_directory = '{spill}'")
+    return con
 
 
 def day_files(store: MovementStore, day: date) -> list[str]:
@@ -40,7 +54,7 @@ def hour_pairs(files: list[str], first_bin: int, *, distance_m: float = 20) -> p
             f"distance_m must be at most the grid side ({GRID_DM / 10} m)",
             field="distance_m",
         )
-    con = duckdb.connect()
+    con = _connect()
     offsets = ", ".join(str(o) for o in HALF_NEIGHBOURS)
     r2 = int(distance_m * 10) ** 2
     table = con.sql(
@@ -48,7 +62,7 @@ def hour_pairs(files: list[str], first_bin: int, *, distance_m: float = 20) -> p
         "  WHERE source = 'gps' AND bin BETWEEN ? AND ?), "
         f"b AS (SELECT *, unnest([{offsets}]) AS off FROM p) "
         "SELECT least(a.person_key, b.person_key) AS pa, "
-        "greatest(a.person_key, b.person_key) AS pb, count(DISTINCT a.bin) AS bins "
+        "greatest(a.person_key, b.person_key) AS pb, count(*) AS bins "
         "FROM p a JOIN b ON a.bin = b.bin AND a.gkey = b.gkey - b.off "
         "WHERE (b.off <> 0 OR a.person_key < b.person_key) "
         "AND a.person_key <> b.person_key "
@@ -80,7 +94,7 @@ def contact_graph(
                 "bins": pa.array([], pa.int64()),
             }
         )
-    con = duckdb.connect()
+    con = _connect()
     con.execute("CREATE TABLE acc (pa BIGINT, pb BIGINT, bins BIGINT)")
     for first in first_bins(day):
         part = hour_pairs(files, first, distance_m=distance_m)
@@ -126,13 +140,15 @@ def contact_graph_dask(
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         )
-    with Client(scheduler or cluster):  # type: ignore[no-untyped-call]
-        parts = [delayed(hour)(f) for f in first_bins(day)]
-        meta = {"pa": "int64", "pb": "int64", "bins": "int64"}
-        frame = dd.from_delayed(parts, meta=meta)
-        summed = frame.groupby(["pa", "pb"])["bins"].sum().compute()
-    if cluster is not None:
-        cluster.close()
+    try:
+        with Client(scheduler or cluster):  # type: ignore[no-untyped-call]
+            parts = [delayed(hour)(f) for f in first_bins(day)]
+            meta = {"pa": "int64", "pb": "int64", "bins": "int64"}
+            frame = dd.from_delayed(parts, meta=meta)
+            summed = frame.groupby(["pa", "pb"])["bins"].sum().compute()
+    finally:
+        if cluster is not None:
+            cluster.close()
     df = summed[summed >= min_bins].reset_index().sort_values(["pa", "pb"])
     return pa.Table.from_pandas(
         df[["pa", "pb", "bins"]].astype("int64"), preserve_index=False

@@ -7,9 +7,10 @@ run stored — except contacts already given an order, which stay as they were.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import sqlalchemy as sa
 
 from outbreak.audit import Access
@@ -31,15 +32,16 @@ from outbreak.trace.contacts import (
 )
 from outbreak.trace.engine import MovementReader
 from outbreak.trace.places import Places
-from outbreak.trace.route import RouteStay, Track, build_route
+from outbreak.trace.route import RouteStay, Track, Visits, build_route
 from outbreak.trace.service import (
     CHECKIN_SOURCES,
+    Approval,
     TraceContext,
     aware,
     checked_investigation,
     contact_rule,
     keys_of,
-    read_span,
+    read_approved,
     window_of,
 )
 from outbreak.trace.window import KST, Window
@@ -51,8 +53,8 @@ def rebuild_route(access: Access, ctx: TraceContext, inv_id: int) -> list[RouteS
     inv = checked_investigation(access, inv_id, Permission.INVESTIGATION_WRITE)
     phones = keys_of(access, inv, IdentifierKind.PHONE)
     cards = keys_of(access, inv, IdentifierKind.CARD)
-    spans = {
-        s: read_span(access, inv, s, "the case's own records")
+    allowed = {
+        s: read_approved(access, inv, s, "the case's own records")
         for s in (
             DataSource.GPS,
             DataSource.TELECOM,
@@ -61,7 +63,7 @@ def rebuild_route(access: Access, ctx: TraceContext, inv_id: int) -> list[RouteS
         )
     }
     notes = _reported_stays(access, inv, ctx.places)
-    if all(v is None for v in spans.values()) and not notes:
+    if all(v is None for v in allowed.values()) and not notes:
         access.refuse(
             Permission.MOVEMENT_READ,
             subject_type="investigation",
@@ -70,28 +72,33 @@ def rebuild_route(access: Access, ctx: TraceContext, inv_id: int) -> list[RouteS
             "request telecom, gps, card or checkins data first",
             field="source",
         )
-    gps = tel = Track.empty()
     reader = MovementReader(ctx.store)
-    if spans[DataSource.GPS] or spans[DataSource.TELECOM]:
-        lo = min(s[0] for s in (spans[DataSource.GPS], spans[DataSource.TELECOM]) if s)
-        hi = max(s[1] for s in (spans[DataSource.GPS], spans[DataSource.TELECOM]) if s)
-        g, t = reader.own_pings(phones, (lo, hi))
-        gps = _clip(g, spans[DataSource.GPS])
-        tel = _clip(t, spans[DataSource.TELECOM])
-    visit_sources = set()
-    if spans[DataSource.CARD]:
-        visit_sources.add("card")
-    if spans[DataSource.CHECKINS]:
-        visit_sources |= CHECKIN_SOURCES
-    visits = reader.own_visits(
-        phone_keys=phones,
-        card_keys=cards,
-        window=window_of(inv).epoch,
-        sources=visit_sources,
+    tracks = {}
+    for source, which in ((DataSource.GPS, 0), (DataSource.TELECOM, 1)):
+        tracks[source] = _read_track(reader, allowed[source], phones, which)
+    visits = [
+        _read_visits(reader, allowed[source], phones, cards, kinds)
+        for source, kinds in (
+            (DataSource.CARD, {"card"}),
+            (DataSource.CHECKINS, CHECKIN_SOURCES),
+        )
+    ]
+    merged = Visits(
+        np.concatenate([v.t for v in visits]),
+        np.concatenate([v.place_id for v in visits]),
+        tuple(x for v in visits for x in v.source),
+    )
+    order = np.argsort(merged.t, kind="stable")
+    merged = Visits(
+        merged.t[order], merged.place_id[order], tuple(merged.source[i] for i in order)
     )
     route = (
         build_route(
-            gps=gps, telecom=tel, visits=visits, places=ctx.places, rule=ctx.route_rule
+            gps=tracks[DataSource.GPS],
+            telecom=tracks[DataSource.TELECOM],
+            visits=merged,
+            places=ctx.places,
+            rule=ctx.route_rule,
         )
         + notes
     )
@@ -105,11 +112,48 @@ def rebuild_route(access: Access, ctx: TraceContext, inv_id: int) -> list[RouteS
     return rows
 
 
-def _clip(track: Track, span: tuple[int, int] | None) -> Track:
-    if span is None:
+def _read_track(
+    reader: MovementReader, allowed: Approval | None, phones: list[int], which: int
+) -> Track:
+    """One source's pings of the approved keys, window by approved window."""
+    if allowed is None:
         return Track.empty()
-    keep = (track.t >= span[0]) & (track.t <= span[1])
-    return Track(track.t[keep], track.x_dm[keep], track.y_dm[keep])
+    keys = [k for k in phones if k in allowed.keys]
+    parts = [reader.own_pings(keys, span)[which] for span in allowed.spans]
+    t = np.concatenate([p.t for p in parts])
+    order = np.unique(t, return_index=True)[1]  # windows may overlap: once each
+    return Track(
+        t[order],
+        *(
+            np.concatenate([getattr(p, c) for p in parts])[order]
+            for c in ("x_dm", "y_dm")
+        ),
+    )
+
+
+def _read_visits(
+    reader: MovementReader,
+    allowed: Approval | None,
+    phones: list[int],
+    cards: list[int],
+    kinds: set[str],
+) -> Visits:
+    """One source's visits of the approved keys, window by approved window."""
+    if allowed is None:
+        return Visits.empty()
+    p = [k for k in phones if k in allowed.keys]
+    c = [k for k in cards if k in allowed.keys]
+    seen: dict[tuple[int, int, str], None] = {}
+    for span in allowed.spans:
+        v = reader.own_visits(phone_keys=p, card_keys=c, window=span, sources=kinds)
+        for row in zip(v.t.tolist(), v.place_id.tolist(), v.source, strict=True):
+            seen[row] = None
+    rows = sorted(seen)
+    return Visits(
+        np.array([r[0] for r in rows], dtype=np.int64),
+        np.array([r[1] for r in rows], dtype=np.int64),
+        tuple(r[2] for r in rows),
+    )
 
 
 def _reported_stays(
@@ -198,15 +242,21 @@ def trace_contacts_many(
     plans = {i: _plan(access, i) for i in dict.fromkeys(inv_ids)}
     reader = MovementReader(ctx.store)
     near = reader.presences_many(
-        {i: p.stays for i, p in plans.items() if p.span is not None},
-        search_m=max((p.rule.search_m for p in plans.values()), default=150),
+        {i: p.stays for i, p in plans.items() if p.spans is not None},
+        search_m={i: p.rule.search_m for i, p in plans.items()},
     )
     out = {}
     for i, p in plans.items():
         visits = PlaceVisits.empty()
-        if p.span is not None:
+        if p.spans is not None:
             places = sorted({s.place_id for s in p.stays if s.place_id is not None})
-            visits = reader.place_visits(places, p.span, exclude=p.own)
+            parts = [reader.place_visits(places, w, exclude=p.own) for w in p.spans]
+            visits = PlaceVisits(
+                np.concatenate([v.person for v in parts]),
+                np.concatenate([v.place_id for v in parts]),
+                np.concatenate([v.t for v in parts]),
+                tuple(x for v in parts for x in v.source),
+            )
         found = find_contacts(
             p.stays,
             index=set(p.own),
@@ -233,18 +283,26 @@ class _Plan:
     stays: list[RouteStay]  # the stays inside the approved place-device window
     phones: list[int]
     own: list[int]
-    span: tuple[int, int] | None
+    spans: tuple[tuple[int, int], ...] | None  # approved place-device windows
 
 
 def _plan(access: Access, inv_id: int) -> _Plan:
     inv = checked_investigation(access, inv_id, Permission.INVESTIGATION_WRITE)
     route = _as_stays(route_of(access, inv_id))
     phones = keys_of(access, inv, IdentifierKind.PHONE)
-    span = read_span(
+    allowed = read_approved(
         access, inv, DataSource.PLACE_DEVICES, "devices and check-ins near the route"
     )
-    if span is not None:
-        route = [s for s in route if s.t_end >= span[0] and s.t_start <= span[1]]
+    spans: tuple[tuple[int, int], ...] | None = None
+    if allowed is not None:
+        # each stay cut to the approved windows: nobody is read outside them
+        route = [
+            replace(s, t_start=max(s.t_start, a), t_end=min(s.t_end, b))
+            for s in route
+            for a, b in allowed.spans
+            if s.t_end >= a and s.t_start <= b
+        ]
+        spans = allowed.spans
     return _Plan(
         inv,
         contact_rule(inv),
@@ -252,7 +310,7 @@ def _plan(access: Access, inv_id: int) -> _Plan:
         route,
         phones,
         phones + keys_of(access, inv, IdentifierKind.CARD),
-        span,
+        spans,
     )
 
 

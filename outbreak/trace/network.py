@@ -175,10 +175,10 @@ def day_graph(
     dask: bool = False,
     scheduler: str | None = None,
 ) -> pa.Table:
-    """The whole day's contact graph (Q3): a read of everyone's fixes, so it needs
-    ``movement.read`` and is audited like any other read."""
+    """The whole day's contact graph (Q3): a read of everyone's fixes nationwide, so
+    it needs ``population.read`` (administrators only) and is audited."""
     access.check(
-        Permission.MOVEMENT_READ,
+        Permission.POPULATION_READ,
         subject_type="contact_graph",
         subject_id=day.isoformat(),
         detail="all pairs of the day",

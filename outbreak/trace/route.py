@@ -118,12 +118,24 @@ def _ping_stays(track: Track, rule: StayRule, source: str) -> list[RouteStay]:
     if len(track.t) == 0:
         return []
     s = detect_stays(track.t, track.x_dm, track.y_dm, rule)
+    x, y = s.x_dm.copy(), s.y_dm.copy()
+    if (
+        source == "telecom"
+    ):  # a base-station stay is at its most-used tower, not between
+        for k in range(len(s)):
+            inside = (track.t >= s.t_start[k]) & (track.t <= s.t_end[k])
+            towers, counts = np.unique(
+                np.column_stack([track.x_dm[inside], track.y_dm[inside]]),
+                axis=0,
+                return_counts=True,
+            )
+            x[k], y[k] = towers[np.argmax(counts)]
     return [
         RouteStay(
             int(s.t_start[k]),
             int(s.t_end[k]),
-            int(s.x_dm[k]),
-            int(s.y_dm[k]),
+            int(x[k]),
+            int(y[k]),
             None,
             frozenset({source}),
             BASE_CONFIDENCE[source],

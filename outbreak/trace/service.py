@@ -14,7 +14,9 @@ import json
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, time, timedelta
 
+import numpy as np
 import sqlalchemy as sa
+from numpy.typing import NDArray
 
 from outbreak.audit import Access
 from outbreak.auth.roles import Permission
@@ -242,6 +244,8 @@ def request_data(
 ) -> DataRequestRow:
     """Ask to read a source for the investigation's window (or a narrower one)."""
     inv = checked_investigation(access, inv_id, Permission.INVESTIGATION_WRITE)
+    if inv.state == InvestigationState.CLOSED:
+        raise Conflict(f"Investigation {inv_id} is closed", field="state")
     if len(reason.strip()) < 10:
         raise InvalidInput("Give a reason of at least 10 characters", field="reason")
     w = window or window_of(inv)
@@ -293,6 +297,8 @@ def decide_request(
             field="request_id",
         )
     row.state = RequestState.APPROVED if approve else RequestState.REJECTED
+    if approve:
+        row.approved_keys = json.dumps(sorted(all_keys(access, inv)))
     row.decided_by, row.decided_at, row.decision_note = (
         access.principal.username,
         datetime.now(UTC),
@@ -329,10 +335,25 @@ def pending_requests(access: Access) -> list[DataRequestRow]:
     return [r for r, d in rows if "*" in scopes or any(d.startswith(s) for s in scopes)]
 
 
-def approved_window(
+@dataclass(frozen=True)
+class Approval:
+    """What the approved requests for one source allow: windows and keys."""
+
+    spans: tuple[tuple[int, int], ...]  # Unix seconds, each approved window
+    keys: frozenset[int]  # the case's keys at approval
+
+    def clip(self, t: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Which times fall inside an approved window."""
+        keep = np.zeros(len(t), dtype=bool)
+        for a, b in self.spans:
+            keep |= (t >= a) & (t <= b)
+        return keep
+
+
+def approval(
     access: Access, inv: InvestigationRow, source: DataSource
-) -> tuple[int, int] | None:
-    """The span of the approved requests for a source, or None."""
+) -> Approval | None:
+    """The approved requests for a source (each window on its own), or None."""
     rows = access.session.scalars(
         sa.select(DataRequestRow).where(
             DataRequestRow.investigation_id == inv.id,
@@ -342,8 +363,11 @@ def approved_window(
     ).all()
     if not rows:
         return None
-    spans = [Window(aware(r.window_start), aware(r.window_end)).epoch for r in rows]
-    return min(a for a, _ in spans), max(b for _, b in spans)
+    spans = tuple(
+        Window(aware(r.window_start), aware(r.window_end)).epoch for r in rows
+    )
+    keys = frozenset(k for r in rows for k in json.loads(r.approved_keys))
+    return Approval(spans, keys)
 
 
 def aware(d: datetime) -> datetime:
@@ -393,12 +417,14 @@ def keys_of(access: Access, inv: InvestigationRow, kind: IdentifierKind) -> list
     )
 
 
-def read_span(
+def read_approved(
     access: Access, inv: InvestigationRow, source: DataSource, what: str
-) -> tuple[int, int] | None:
-    """The approved window for reading ``source``; audits the read."""
-    span = approved_window(access, inv, source)
-    if span is None:
+) -> Approval | None:
+    """What may be read of ``source`` (None: nothing); audits the read."""
+    if inv.state == InvestigationState.CLOSED:
+        raise Conflict(f"Investigation {inv.id} is closed", field="state")
+    allowed = approval(access, inv, source)
+    if allowed is None:
         return None
     access.check(
         Permission.MOVEMENT_READ,
@@ -407,7 +433,18 @@ def read_span(
         district_code=inv.district_code,
         detail=f"read {source.value}: {what}",
     )
-    return span
+    return allowed
+
+
+def all_keys(access: Access, inv: InvestigationRow) -> set[int]:
+    """Every identifier key of the case in an investigation."""
+    return set(
+        access.session.scalars(
+            sa.select(InvestigationKeyRow.key64).where(
+                InvestigationKeyRow.investigation_id == inv.id
+            )
+        )
+    )
 
 
 def close_investigation(access: Access, inv_id: int) -> InvestigationRow:

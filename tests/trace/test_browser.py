@@ -88,5 +88,6 @@ def test_investigation_page_shows_route_contacts_and_chain(
     assert page.locator("#chain-graph g.case-node").count() == 3
     assert page.locator("#chain-graph line.link").count() >= 1
     assert page.locator("#clusters-table tbody tr").count() >= 1
+    assert "-gu" in page.locator("#districts-table").inner_text()  # district names
     page.screenshot(path=str(tmp_path / "network.png"), full_page=True)
     assert errors == []

@@ -121,8 +121,19 @@ def test_trace_commands(city: City, tmp_path: Path) -> None:
     net = run("trace", "network", "--user", "kim", "--graphml", str(graph))
     assert "1 cases" in net.output and graph.read_text().startswith("<?xml")
     pairs = tmp_path / "pairs.parquet"
-    day = run(
-        "trace", "graph", "--day", "2020-05-04", "--out", str(pairs), "--user", "kim"
+    args = ["trace", "graph", "--day", "2020-05-04", "--out", str(pairs)]
+    refused = CliRunner().invoke(main, [*args, "--user", "kim"], env=env)
+    assert refused.exit_code == 1  # everyone's data: administrators only
+    run(
+        "users",
+        "create",
+        "root",
+        "--role",
+        "admin",
+        "--scope",
+        "*",
+        OUTBREAK_NEW_PASSWORD=PASSWORD,
     )
+    day = run(*args, "--user", "root")
     assert "pairs in" in day.output
     assert pq.read_table(pairs).column_names == ["pa", "pb", "bins"]

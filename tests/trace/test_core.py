@@ -320,3 +320,30 @@ def test_contact_rule_validates() -> None:
         ContactRule(search_m=10)
     assert ContactRule(venue_min_minutes={"gym": 5}).minutes_for("gym") == 5
     assert ContactRule().minutes_for("cafe") == 15
+
+
+def test_a_visit_touching_two_stays_counts_once() -> None:
+    route = [stay(CAFE, T0, 40, 1), stay(CAFE, T0 + 90 * 60, 40, 1)]
+    visits = PlaceVisits(
+        np.array([31]), np.array([1]), np.array([T0 + 30 * 60]), ("qr",)
+    )
+    found = find_contacts(
+        route,
+        index={INDEX},
+        presences=Presences.empty(),
+        visits=visits,
+        household=set(),
+        window=(T0, T0 + 86_400),
+        places=PLACES,
+    )
+    assert len(found) == 1 and found[0].minutes == pytest.approx(60)  # not 60 + 60
+
+
+def test_a_base_station_stay_sits_at_its_most_used_tower() -> None:
+    t = np.arange(T0, T0 + 3 * 3600, 300, dtype=np.int64)
+    x = np.where(np.arange(len(t)) % 3 == 0, CAFE[0] + 4000, CAFE[0])  # 2 of 3 at A
+    y = np.full(len(t), CAFE[1])
+    route = build_route(
+        gps=Track.empty(), telecom=Track(t, x, y), visits=Visits.empty(), places=PLACES
+    )
+    assert [(s.x_dm, s.y_dm) for s in route] == [CAFE]

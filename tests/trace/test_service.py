@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
@@ -14,12 +15,20 @@ from sqlalchemy.orm import Session
 from outbreak.audit import Access
 from outbreak.errors import Conflict, PermissionDenied
 from outbreak.store.tables import AuditRow, RouteStayRow
+from outbreak.synth.city import phone_of
 from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
 from outbreak.trace.network import network
 from outbreak.trace.service import TraceContext
 from outbreak.trace.window import KST
-from outbreak.types import DataSource, ExposureKind, OrderKind, RequestState, Role
+from outbreak.types import (
+    DataSource,
+    ExposureKind,
+    IdentifierKind,
+    OrderKind,
+    RequestState,
+    Role,
+)
 from tests.trace.conftest import City
 
 PID = 1  # a city resident with a household, work and venues
@@ -234,3 +243,40 @@ def test_bulk_contacts_equal_one_by_one(
     bulk = run.trace_contacts_many(kim, ctx, ids)
     assert {i: summary(rows) for i, rows in bulk.items()} == singles
     assert all(singles[i] for i in ids)
+
+
+def test_reads_keep_to_each_approved_window_and_key(
+    people: dict[str, Access],
+    ctx: TraceContext,
+    case_of: Callable[..., int],
+    session: Session,
+) -> None:
+    kim, lee = people["kim"], people["lee"]
+    i = inv.open_investigation(kim, ctx.keys, case_of(kim, PID))
+    w = inv.window_of(i)
+    first = type(w)(w.start + timedelta(days=1), w.start + timedelta(days=1, hours=6))
+    last = type(w)(w.end - timedelta(hours=6), w.end)
+    for part in (first, last):
+        r = inv.request_data(
+            kim, i.id, source=DataSource.GPS, reason=REASON, window=part
+        )
+        inv.decide_request(lee, r.id, approve=True)
+    stays = run.rebuild_route(kim, ctx, i.id)
+    assert stays
+    for s in stays:  # nothing from the 12+ unapproved hours between the two windows
+        inside = [
+            p
+            for p in (first, last)
+            if inv.aware(s.t_start) >= p.start - timedelta(minutes=5)
+            and inv.aware(s.t_end) <= p.end + timedelta(minutes=5)
+        ]
+        assert inside, (s.t_start, s.t_end)
+    # a phone added after the approval is not read under it
+    before = [(s.t_start, s.t_end, s.x_dm) for s in stays]
+    other = str(phone_of(np.array([PID + 1]))[0])
+    inv.add_identifier(kim, ctx.keys, i.id, kind=IdentifierKind.PHONE, raw=other)
+    after = [(s.t_start, s.t_end, s.x_dm) for s in run.rebuild_route(kim, ctx, i.id)]
+    assert after == before
+    inv.close_investigation(kim, i.id)
+    with pytest.raises(Conflict):
+        run.rebuild_route(kim, ctx, i.id)

@@ -75,6 +75,8 @@ class DataRequestRow(Base):
     decided_by: Mapped[str | None] = mapped_column(sa.String(64))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # the case's keys when approved (JSON); keys added later need a new request
+    approved_keys: Mapped[str] = mapped_column(sa.Text, default="[]")
 
     __table_args__ = (sa.CheckConstraint("window_end >= window_start", name="window"),)
 

@@ -142,6 +142,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "hotspots":        {"ko": "다수 확진자 방문 장소", "en": "Hot spots"},
     "cases_count":     {"ko": "확진자 수", "en": "Cases"},
     "probability":     {"ko": "확률", "en": "Probability"},
+    "linked_by_district": {"ko": "시·군·구별 연결된 확진자",
+                           "en": "Linked cases by district"},
     "no_links":        {"ko": "연결된 확진자가 아직 없습니다.",
                         "en": "No linked cases yet."},
 }

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from outbreak.audit import Access
 from outbreak.errors import NotAuthenticated, NotFound, PermissionDenied
+from outbreak.geo import load_districts
 from outbreak.geo.metric import seoul_gu
 from outbreak.store.tables import RouteStayRow
 from outbreak.trace import investigate as run
@@ -185,5 +186,6 @@ def network_page(
             "net": net,
             "graph": graph,
             "places": ctx.places,
+            "names": {d.code: d.name(_lang(request)) for d in load_districts()},
         },
     )

@@ -51,6 +51,7 @@ def upgrade() -> None:
     sa.Column('decided_by', sa.String(length=64), nullable=True),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('decision_note', sa.Text(), nullable=False),
+    sa.Column('approved_keys', sa.Text(), nullable=False),
     sa.CheckConstraint('window_end >= window_start', name=op.f('ck_data_request_window')),
     sa.ForeignKeyConstraint(['investigation_id'], ['investigation.id'], name=op.f('fk_data_request_investigation_id_investigation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_data_request'))
