@@ -25,11 +25,11 @@ import numpy as np
 
 from outbreak.audit import Access
 from outbreak.auth import Principal
-from outbreak.ingest import MovementStore, city_reference, compact, ingest_file
+from outbreak.ingest import MovementStore, ingest_city
 from outbreak.ingest.schema import GKEY_STRIDE
 from outbreak.privacy import Keys
 from outbreak.store import make_engine, make_sessionmaker, upgrade
-from outbreak.synth.generate import FEEDS, START, generate
+from outbreak.synth.generate import START, generate
 from outbreak.trace.contacts import ContactRule
 from outbreak.trace.graph import contact_graph, contact_graph_dask
 from outbreak.trace.route import RouteRule
@@ -54,11 +54,7 @@ def build(root: Path, people: int, days: int, seed: int) -> MovementStore:
     admin = Principal("bench", frozenset({Role.ADMIN}), frozenset({"*"}))
     access = Access(session, admin, "benchmark")
     store = MovementStore(root / "movement")
-    ref = city_reference(root / "city")
-    for feed in FEEDS:
-        for f in sorted((root / "city" / "feeds" / feed).rglob("*.parquet")):
-            ingest_file(access, KEYS, store, feed, f, ref)
-    compact(access, store)
+    ingest_city(access, KEYS, store, root / "city")
     session.close()
     engine.dispose()
     print(

@@ -50,16 +50,7 @@ class Access:
         detail: str = "",
     ) -> None:
         """Authorise ``permission`` on a subject and write the audit entry."""
-        fields = AuditFields(
-            actor=self.principal.username,
-            role=self.principal.role_label,
-            action=permission.value,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            purpose=self.purpose,
-            outcome="allowed",
-            detail=detail,
-        )
+        fields = self._fields(permission, subject_type, subject_id, detail)
         try:
             authorize(self.principal, permission, district_code)
         except PermissionDenied as exc:
@@ -77,17 +68,22 @@ class Access:
     ) -> NoReturn:
         """Record a denied attempt that the role allows but a rule does not — e.g.
         reading a source no approved data request covers — and raise."""
-        fields = AuditFields(
+        fields = self._fields(permission, subject_type, subject_id, reason)
+        self._deny(fields, PermissionDenied(reason, field=field))
+
+    def _fields(
+        self, permission: Permission, subject_type: str, subject_id: str, detail: str
+    ) -> AuditFields:
+        return AuditFields(
             actor=self.principal.username,
             role=self.principal.role_label,
             action=permission.value,
             subject_type=subject_type,
             subject_id=subject_id,
             purpose=self.purpose,
-            outcome="denied",
-            detail=reason,
+            outcome="allowed",
+            detail=detail,
         )
-        self._deny(fields, PermissionDenied(reason, field=field))
 
     def _deny(self, fields: AuditFields, exc: PermissionDenied) -> NoReturn:
         self.session.rollback()

@@ -45,8 +45,8 @@ def _demo_city(state: CliState, people: int) -> None:
     from outbreak.audit import Access
     from outbreak.auth import principal_for
     from outbreak.cli.ingest import movement_store
-    from outbreak.ingest import city_reference, compact, ingest_file
-    from outbreak.synth.generate import FEEDS, START, generate
+    from outbreak.ingest import ingest_city
+    from outbreak.synth.generate import START, generate
     from outbreak.trace.demo import load_investigations
     from outbreak.trace.service import load_context
 
@@ -64,21 +64,16 @@ def _demo_city(state: CliState, people: int) -> None:
                 progress=lambda d, n: bar.update(task, completed=d, total=n),
             )
     store = movement_store(state)
-    ref = city_reference(city)
-    files = [
-        (feed, f)
-        for feed in FEEDS
-        for f in sorted((city / "feeds" / feed).rglob("*.parquet"))
-    ]
     with state.session() as session, Progress(console=console, transient=True) as bar:
         access = Access(session, principal_for(session, "admin"), "demo data load")
-        task = bar.add_task("Ingesting the city's feeds", total=len(files))
-        new = 0
-        for feed, path in files:
-            summary = ingest_file(access, state.keys, store, feed, path, ref)
-            new += 0 if summary.skipped else summary.accepted
-            bar.advance(task)
-        compact(access, store)
+        task = bar.add_task("Ingesting the city's feeds", total=1)
+        new = ingest_city(
+            access,
+            state.keys,
+            store,
+            city,
+            progress=lambda d, n: bar.update(task, completed=d, total=n),
+        )
     console.print(f"Movement data: {new:,} new rows ingested from {city}")
     ctx = load_context(state.settings, state.keys)
     with state.session() as session:

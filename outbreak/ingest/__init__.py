@@ -1,19 +1,17 @@
 """Ingest: raw movement feeds → canonical, partitioned, queryable movement store."""
 
 from outbreak.ingest.access import person_pings, resolve_qr_visitors
-from outbreak.ingest.adapters import ADAPTERS, Adapted, Reference
+from outbreak.ingest.adapters import ADAPTERS, Reference
 from outbreak.ingest.compact import compact
 from outbreak.ingest.reference import city_reference, load_reference
 from outbreak.ingest.retention import apply_retention
-from outbreak.ingest.schema import PINGS, VISITS, Reason
-from outbreak.ingest.service import BatchSummary, ingest_file, recover
+from outbreak.ingest.schema import PINGS, Reason
+from outbreak.ingest.service import BatchSummary, ingest_city, ingest_file, recover
 from outbreak.ingest.store import MovementStore
 
 __all__ = [
     "ADAPTERS",
     "PINGS",
-    "VISITS",
-    "Adapted",
     "BatchSummary",
     "MovementStore",
     "Reason",
@@ -21,6 +19,7 @@ __all__ = [
     "apply_retention",
     "city_reference",
     "compact",
+    "ingest_city",
     "ingest_file",
     "load_reference",
     "person_pings",

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -186,3 +187,32 @@ def _commit(
     return BatchSummary(
         batch.id, path.name, source, rows_in, batch.accepted, batch.rejected, counts
     )
+
+
+def ingest_city(
+    access: Access,
+    keys: Keys,
+    store: MovementStore,
+    city_dir: Path,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Ingest every feed of a synthetic city (``outbreak synth city``) and compact;
+    returns the rows newly accepted (0 when all was ingested before)."""
+    from outbreak.ingest.compact import compact
+    from outbreak.ingest.reference import city_reference
+
+    ref = city_reference(city_dir)
+    files = [
+        (source, f)
+        for source in ADAPTERS
+        for f in sorted((city_dir / "feeds" / source).rglob("*.parquet"))
+    ]
+    new = 0
+    for done, (source, path) in enumerate(files, 1):
+        summary = ingest_file(access, keys, store, source, path, ref)
+        new += 0 if summary.skipped else summary.accepted
+        if progress is not None:
+            progress(done, len(files))
+    compact(access, store)
+    return new

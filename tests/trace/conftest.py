@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from outbreak.audit import Access
 from outbreak.auth import Principal
 from outbreak.cases import create_case, register_person
-from outbreak.ingest import MovementStore, city_reference, compact, ingest_file
+from outbreak.ingest import MovementStore, ingest_city
 from outbreak.privacy import Keys
 from outbreak.store import make_engine, make_sessionmaker, upgrade
 from outbreak.synth.city import phone_of
-from outbreak.synth.generate import FEEDS, generate
+from outbreak.synth.generate import generate
 from outbreak.testing import test_settings
 from outbreak.trace.places import Places
 from outbreak.trace.registry import Households
@@ -54,11 +54,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> City:
             "test city load",
         )
         store = MovementStore(root / "movement")
-        ref = city_reference(root / "city")
-        for feed in FEEDS:
-            for f in sorted((root / "city" / "feeds" / feed).rglob("*.parquet")):
-                ingest_file(access, keys, store, feed, f, ref)
-        compact(access, store)
+        ingest_city(access, keys, store, root / "city")
     engine.dispose()
     return City(root / "city", store, keys)
 
