@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
 from enum import StrEnum
+
+KST = timezone(timedelta(hours=9), "KST")  # Korea Standard Time: the day of record
 
 
 class CaseState(StrEnum):

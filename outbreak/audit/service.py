@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import NoReturn
 
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from outbreak.audit.chain import AuditFields, ChainedEntry, ChainProblem, verify
 from outbreak.auth.roles import Permission, Principal, authorize
 from outbreak.errors import InvalidInput, PermissionDenied
 from outbreak.store.queries import audit as queries
+from outbreak.types import KST
 
 MIN_PURPOSE_LENGTH = 3
 
@@ -30,7 +31,7 @@ class Access:
     session: Session
     principal: Principal
     purpose: str
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=lambda: datetime.now(KST).date())  # Korea's day
 
     def __post_init__(self) -> None:
         if len(self.purpose.strip()) < MIN_PURPOSE_LENGTH:

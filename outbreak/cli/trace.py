@@ -18,8 +18,7 @@ from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
 from outbreak.trace.network import day_graph, network
 from outbreak.trace.service import TraceContext, load_context
-from outbreak.trace.window import KST
-from outbreak.types import DataSource, OrderKind, RiskLevel
+from outbreak.types import KST, DataSource, OrderKind, RiskLevel
 
 pass_state = click.make_pass_decorator(CliState)
 USER = click.option(

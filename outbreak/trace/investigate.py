@@ -44,8 +44,8 @@ from outbreak.trace.service import (
     read_approved,
     window_of,
 )
-from outbreak.trace.window import KST, Window
-from outbreak.types import DataSource, IdentifierKind, OrderKind
+from outbreak.trace.window import Window
+from outbreak.types import KST, DataSource, IdentifierKind, OrderKind
 
 
 def rebuild_route(access: Access, ctx: TraceContext, inv_id: int) -> list[RouteStayRow]:

@@ -41,8 +41,9 @@ from outbreak.trace.contacts import (
 from outbreak.trace.places import Places
 from outbreak.trace.registry import Households
 from outbreak.trace.route import RouteRule
-from outbreak.trace.window import KST, Window, infectious_window
+from outbreak.trace.window import Window, infectious_window
 from outbreak.types import (
+    KST,
     CaseState,
     DataSource,
     IdentifierKind,

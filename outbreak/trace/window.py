@@ -9,11 +9,11 @@ was isolated. (KDCA, "Guidelines on disclosure of confirmed patients' movements"
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from outbreak.errors import InvalidInput
+from outbreak.types import KST
 
-KST = timezone(timedelta(hours=9), "KST")
 DAYS_BEFORE = 2
 
 

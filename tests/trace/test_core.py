@@ -21,8 +21,8 @@ from outbreak.trace.contacts import (
 from outbreak.trace.places import Places
 from outbreak.trace.route import RouteRule, RouteStay, Track, Visits, build_route
 from outbreak.trace.stays import StayRule, detect_stays
-from outbreak.trace.window import KST, Window, infectious_window
-from outbreak.types import ExposureKind, RiskLevel
+from outbreak.trace.window import Window, infectious_window
+from outbreak.types import KST, ExposureKind, RiskLevel
 
 T0 = 1_588_518_000  # 2020-05-04 00:00 KST
 CAFE = (9_550_000, 19_520_000)  # decimetres, EPSG:5179

@@ -20,8 +20,8 @@ from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
 from outbreak.trace.network import network
 from outbreak.trace.service import TraceContext
-from outbreak.trace.window import KST
 from outbreak.types import (
+    KST,
     DataSource,
     ExposureKind,
     IdentifierKind,

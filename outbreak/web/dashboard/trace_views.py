@@ -22,7 +22,7 @@ from outbreak.store.tables import RouteStayRow
 from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
 from outbreak.trace.network import network
-from outbreak.trace.window import KST
+from outbreak.types import KST
 from outbreak.web.dashboard.views import _caller, _lang, _render, _to_login
 from outbreak.web.deps import SessionDep, SettingsDep
 from outbreak.web.routes.trace import contact_public, get_trace
