@@ -73,7 +73,7 @@ def compact(
         recover(session, store)
         for table_name in tables:
             for directory in sorted({p.parent for p in store.files(table_name)}):
-                files = sorted(directory.glob("part-*.parquet"))
+                files = store.live(directory)
                 if len(files) < min_files:
                     continue
                 rows += _compact_one(session, store, directory, files, table_name,
@@ -106,6 +106,7 @@ def _compact_one(
     staged.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(merged, staged, **WRITE_OPTIONS.get(table_name, {}),
                    compression="zstd", row_group_size=128_000)  # fmt: skip
+    store.mark_superseded(directory, batch.id, [f.name for f in files])
     staged.replace(directory / staged.name)
     finish_compaction(session, store, batch)
     return int(merged.num_rows)
@@ -123,5 +124,6 @@ def finish_compaction(
     else:
         store.abort(batch.id)
         batch.state = "failed"
+    (directory / f"supersedes-{batch.id}.json").unlink(missing_ok=True)
     batch.finished_at = utcnow()
     session.commit()

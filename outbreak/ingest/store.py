@@ -10,6 +10,7 @@ a crash mid-commit leaves nothing that recovery does not remove.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -150,9 +151,42 @@ class MovementStore:
         return removed
 
     def files(self, table_name: str) -> list[Path]:
-        """The committed files of a table."""
+        """The committed files of a table (see :meth:`live`)."""
         base = self.root / table_name
-        return sorted(base.rglob("*.parquet")) if base.exists() else []
+        if not base.exists():
+            return []
+        return [
+            f
+            for d in sorted({p.parent for p in base.rglob("*.parquet")})
+            for f in self.live(d)
+        ]
+
+    @staticmethod
+    def live(directory: Path) -> list[Path]:
+        """A partition's files as readers should see them.
+
+        A compaction first writes ``supersedes-<batch>.json`` naming the files its
+        merged ``part-<batch>.parquet`` replaces, then moves the merged file in, then
+        deletes the old ones and the marker. Whenever the merged file is present the
+        files it replaces are hidden, so a reader never sees a row twice, even if the
+        compaction died between the rename and the deletes.
+        """
+        files = sorted(directory.glob("*.parquet"))
+        hidden: set[str] = set()
+        for marker in directory.glob("supersedes-*.json"):
+            batch = marker.stem.removeprefix("supersedes-")
+            if (directory / f"part-{batch}.parquet").exists():
+                hidden.update(json.loads(marker.read_text()))
+        return [f for f in files if f.name not in hidden]
+
+    @staticmethod
+    def mark_superseded(directory: Path, batch: int, names: list[str]) -> Path:
+        """Write (atomically) the marker of a compaction about to move in."""
+        marker = directory / f"supersedes-{batch}.json"
+        tmp = directory / f".supersedes-{batch}.tmp"
+        tmp.write_text(json.dumps(names))
+        tmp.replace(marker)
+        return marker
 
     def query(self, table_name: str) -> tuple[duckdb.DuckDBPyConnection, str]:
         """A DuckDB connection and a ``read_parquet`` expression for the table."""
@@ -160,8 +194,10 @@ class MovementStore:
         files = self.files(table_name)
         if not files:
             return con, "(SELECT NULL LIMIT 0)"
-        glob = str(self.root / table_name / "**" / "*.parquet")
-        return con, f"read_parquet('{glob}', hive_partitioning = true)"
+        listed = ", ".join(
+            f"'{f}'" for f in files
+        )  # live files: never a superseded one
+        return con, f"read_parquet([{listed}], hive_partitioning = true)"
 
     def partitions(self, table_name: str) -> Iterator[tuple[date, Path]]:
         """Each date partition of a table, with its directory."""

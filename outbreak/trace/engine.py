@@ -42,7 +42,7 @@ def _files(store: MovementStore, cells: Iterable[tuple[date, int, int]]) -> list
     out = []
     for day, tx, ty in sorted(set(cells)):
         folder = store.root / "pings" / f"date={day.isoformat()}" / f"tile={tx}_{ty}"
-        out += [str(p) for p in sorted(folder.glob("*.parquet"))]
+        out += [str(p) for p in store.live(folder)] if folder.exists() else []
     return out
 
 

@@ -43,7 +43,8 @@ def _connect() -> duckdb.DuckDBPyConnection:
 def day_files(store: MovementStore, day: date) -> list[str]:
     """The ping files of one day (every tile)."""
     folder = store.root / "pings" / f"date={day.isoformat()}"
-    return [str(p) for p in sorted(folder.rglob("*.parquet"))]
+    tiles = sorted({p.parent for p in folder.rglob("*.parquet")})
+    return [str(f) for d in tiles for f in store.live(d)]
 
 
 def hour_pairs(files: list[str], first_bin: int, *, distance_m: float = 20) -> pa.Table:

@@ -106,11 +106,13 @@ def test_a_compaction_killed_midway_is_finished_or_undone(
     merged = _merge(olds, "pings")
     target = directory if moved else store.root / ".staging" / str(row.id)
     target.mkdir(parents=True, exist_ok=True)
+    store.mark_superseded(directory, row.id, [p.name for p in olds])
     pq.write_table(merged, target / f"part-{row.id}.parquet")
+    assert _rows(store) == before  # readers see each row once even before recovery
     assert recover(session, store) == 1
     session.refresh(row)
     assert row.state == ("done" if moved else "failed")
-    names = sorted(p.name for p in directory.glob("*.parquet"))
+    names = sorted(p.name for p in directory.glob("*"))
     assert names == ([f"part-{row.id}.parquet"] if moved else [p.name for p in olds])
     assert not (store.root / ".staging" / str(row.id)).exists()
     assert _rows(store) == before  # no row lost, none doubled
