@@ -111,8 +111,8 @@ def route_cmd(state: CliState, inv_id: int, user: str) -> None:
         for s in stays:
             place = ctx.places.get(s.place_id) if s.place_id is not None else None
             table.add_row(
-                f"{inv.aware(s.t_start).astimezone(KST):%m-%d %H:%M}",
-                f"{inv.aware(s.t_end).astimezone(KST):%H:%M}",
+                f"{s.t_start.astimezone(KST):%m-%d %H:%M}",
+                f"{s.t_end.astimezone(KST):%H:%M}",
                 f"{place.name} ({place.kind})" if place else "–",
                 s.sources,
                 f"{s.confidence:.2f}",

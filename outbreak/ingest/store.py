@@ -49,6 +49,12 @@ def _partition_name(code: int, tiled: bool) -> str:
     return f"{np.datetime64(day, 'D')}/tile={tx}_{ty}"
 
 
+def read_parquet_sql(files: list[Path] | list[str]) -> str:
+    """A DuckDB ``read_parquet`` over these files, hive partition columns on."""
+    listed = ", ".join(f"'{f}'" for f in files)
+    return f"read_parquet([{listed}], hive_partitioning = true)"
+
+
 class MovementStore:
     """Parquet under ``root``: pings by (date, 2 km tile), visits by date."""
 
@@ -171,13 +177,17 @@ class MovementStore:
         files it replaces are hidden, so a reader never sees a row twice, even if the
         compaction died between the rename and the deletes.
         """
-        files = sorted(directory.glob("*.parquet"))
+        names = {p.name for p in directory.iterdir()}  # one listing of the directory
         hidden: set[str] = set()
-        for marker in directory.glob("supersedes-*.json"):
-            batch = marker.stem.removeprefix("supersedes-")
-            if (directory / f"part-{batch}.parquet").exists():
-                hidden.update(json.loads(marker.read_text()))
-        return [f for f in files if f.name not in hidden]
+        for name in names:
+            batch = name.removeprefix("supersedes-").removesuffix(".json")
+            if name.startswith("supersedes-") and f"part-{batch}.parquet" in names:
+                hidden.update(json.loads((directory / name).read_text()))
+        return [
+            directory / n
+            for n in sorted(names)
+            if n.endswith(".parquet") and n not in hidden
+        ]
 
     @staticmethod
     def mark_superseded(directory: Path, batch: int, names: list[str]) -> Path:
@@ -194,10 +204,7 @@ class MovementStore:
         files = self.files(table_name)
         if not files:
             return con, "(SELECT NULL LIMIT 0)"
-        listed = ", ".join(
-            f"'{f}'" for f in files
-        )  # live files: never a superseded one
-        return con, f"read_parquet([{listed}], hive_partitioning = true)"
+        return con, read_parquet_sql(files)  # live files: never a superseded one
 
     def partitions(self, table_name: str) -> Iterator[tuple[date, Path]]:
         """Each date partition of a table, with its directory."""

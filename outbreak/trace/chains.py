@@ -23,6 +23,7 @@ from datetime import date
 import networkx as nx
 
 from outbreak.model.params import SI_NORMAL_MEAN_DAYS, SI_NORMAL_SD_DAYS
+from outbreak.trace.window import kst_midnight
 from outbreak.types import ClusterKind
 
 COMMUNITY_WEIGHT = 0.01  # density of "someone unknown" (per day), vs SI density ~0.08
@@ -96,7 +97,7 @@ def infer_links(
             inf, tee = by_id.get(a), by_id.get(b)
             if inf is None or tee is None or a == b:
                 continue
-            onset_tee_s = _midnight_s(tee.onset) + 86_400
+            onset_tee_s = int(kst_midnight(tee.onset).timestamp()) + 86_400
             if not (inf.window[0] <= e.t <= inf.window[1] and e.t < onset_tee_s):
                 continue
             w = si_density((tee.onset - inf.onset).days)
@@ -110,10 +111,6 @@ def infer_links(
                 Link(infector, infectee, round(w / total, 4), e.kind, e.place_id)
             )
     return sorted(links, key=lambda k: (k.infectee, -k.probability))
-
-
-def _midnight_s(day: date) -> int:
-    return int((day - date(1970, 1, 1)).days * 86_400 - 9 * 3600)  # 00:00 KST
 
 
 def chain_graph(cases: Iterable[CaseNode], links: Iterable[Link]) -> nx.DiGraph:

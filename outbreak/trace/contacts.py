@@ -27,11 +27,11 @@ from numpy.typing import NDArray
 from outbreak.errors import InvalidInput
 from outbreak.trace.places import Places
 from outbreak.trace.route import RouteRule, RouteStay
+from outbreak.trace.stays import HALF_BIN_S
 from outbreak.types import ExposureKind, RiskLevel
 
 Ints = NDArray[np.int64]
 GPS, TELECOM = 0, 1
-HALF_BIN_S = 150
 RISK_ORDER = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
 HIGH_RISK_KINDS = MappingProxyType(
     {"bar_club": 0.0, "karaoke": 0.0, "church": 0.0, "call_centre": 0.0}

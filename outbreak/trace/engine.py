@@ -16,7 +16,7 @@ Nothing here checks permissions: :mod:`outbreak.trace.service` does, before call
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 import numpy as np
@@ -24,10 +24,11 @@ import pyarrow as pa
 
 from outbreak.ingest import MovementStore
 from outbreak.ingest.schema import BIN_S, TILE_DM
+from outbreak.ingest.store import read_parquet_sql
 from outbreak.trace.contacts import GPS, TELECOM, PlaceVisits, Presences
 from outbreak.trace.route import RouteStay, Track, Visits
+from outbreak.types import KST
 
-KST_S = 9 * 3600
 # The join key beside the bin: a 500 m cell, so a ping meets only the stays whose box
 # overlaps its cell (joining on the bin alone paired every ping of a busy bin with
 # every index case's stay in it: 100 index cases cost 100× the rows).
@@ -35,7 +36,7 @@ COARSE_DM = 5_000
 
 
 def _day(t: int) -> date:
-    return datetime.fromtimestamp(t + KST_S, UTC).date()
+    return datetime.fromtimestamp(t, KST).date()
 
 
 def _files(store: MovementStore, cells: Iterable[tuple[date, int, int]]) -> list[str]:
@@ -75,8 +76,7 @@ class MovementReader:
 
     def rel(self, table: str) -> str:
         """A ``read_parquet`` expression over a table's files (hive partitions on)."""
-        files = ", ".join(f"'{f}'" for f in self.files(table))
-        return f"read_parquet([{files}], hive_partitioning = true)"
+        return read_parquet_sql(self.files(table))
 
     def own_pings(
         self, keys: list[int], window: tuple[int, int]

@@ -37,7 +37,6 @@ from outbreak.trace.service import (
     CHECKIN_SOURCES,
     Approval,
     TraceContext,
-    aware,
     checked_investigation,
     contact_rule,
     keys_of,
@@ -170,7 +169,7 @@ def _reported_stays(
         place = places.get(n.place_id) if n.place_id is not None else None
         if place is None or n.t_start is None or n.t_end is None:
             continue
-        w = Window(aware(n.t_start), aware(n.t_end)).epoch
+        w = Window(n.t_start, n.t_end).epoch
         out.append(
             RouteStay(
                 w[0],
@@ -214,8 +213,8 @@ def route_of(access: Access, inv_id: int) -> list[RouteStayRow]:
 def _as_stays(rows: list[RouteStayRow]) -> list[RouteStay]:
     return [
         RouteStay(
-            int(aware(r.t_start).timestamp()),
-            int(aware(r.t_end).timestamp()),
+            int(r.t_start.timestamp()),
+            int(r.t_end.timestamp()),
             r.x_dm,
             r.y_dm,
             r.place_id,
@@ -409,8 +408,8 @@ def issue_orders(
         if existing is not None:
             out.append(existing)
             continue
-        last = aware(c.t_end).astimezone(KST).date()
-        start = max(access.today, aware(c.t_start).astimezone(KST).date())
+        last = c.t_end.astimezone(KST).date()
+        start = max(access.today, c.t_start.astimezone(KST).date())
         end = (
             last + timedelta(days=ctx.quarantine_days)
             if kind == OrderKind.QUARANTINE
@@ -446,4 +445,4 @@ def orders_of(access: Access, inv_id: int) -> list[OrderRow]:
 
 def last_exposure_on(row: TraceContactRow) -> date:
     """The (Korean) date of a contact's last exposure."""
-    return aware(row.t_end).astimezone(KST).date()
+    return row.t_end.astimezone(KST).date()

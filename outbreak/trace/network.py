@@ -40,7 +40,7 @@ from outbreak.trace.chains import (
 )
 from outbreak.trace.graph import contact_graph, contact_graph_dask
 from outbreak.trace.places import Places
-from outbreak.trace.service import aware, window_of
+from outbreak.trace.service import window_of
 from outbreak.types import ClusterKind
 
 
@@ -69,11 +69,6 @@ class Network:
         return out.getvalue().decode()
 
 
-def _in_scope(access: Access, district: str) -> bool:
-    scopes = access.principal.scopes
-    return "*" in scopes or any(district.startswith(s) for s in scopes)
-
-
 def network(access: Access, places: Places) -> Network:
     """The transmission network over the investigations the caller may read."""
     access.check(
@@ -85,7 +80,7 @@ def network(access: Access, places: Places) -> Network:
             CaseRow, CaseRow.id == InvestigationRow.case_id
         )
     ).all()
-    invs = {i.id: (i, c) for i, c in rows if _in_scope(access, i.district_code)}
+    invs = {i.id: (i, c) for i, c in rows if access.principal.covers(i.district_code)}
     case_of_inv = {i_id: c.id for i_id, (_, c) in invs.items()}
     nodes = [
         CaseNode(c.id, c.onset_on or c.sample_on, window_of(i).epoch, c.district_code)
@@ -104,7 +99,7 @@ def network(access: Access, places: Places) -> Network:
             TraceContactRow.investigation_id.in_(invs), TraceContactRow.key64.in_(owner)
         )
     ):
-        mid = (int(aware(c.t_start).timestamp()) + int(aware(c.t_end).timestamp())) // 2
+        mid = (int(c.t_start.timestamp()) + int(c.t_end.timestamp())) // 2
         exposures.append(
             Exposure(
                 case_of_inv[c.investigation_id],
@@ -119,8 +114,8 @@ def network(access: Access, places: Places) -> Network:
         (
             case_of_inv[s.investigation_id],
             s.place_id,
-            int(aware(s.t_start).timestamp()),
-            int(aware(s.t_end).timestamp()),
+            int(s.t_start.timestamp()),
+            int(s.t_end.timestamp()),
         )
         for s in session.scalars(
             sa.select(RouteStayRow).where(

@@ -117,13 +117,8 @@ def list_investigations(
     q = sa.select(InvestigationRow).order_by(InvestigationRow.id.desc())
     if state is not None:
         q = q.where(InvestigationRow.state == state)
-    scopes = access.principal.scopes
     rows = access.session.scalars(q).all()
-    return [
-        r
-        for r in rows
-        if "*" in scopes or any(r.district_code.startswith(s) for s in scopes)
-    ]
+    return [r for r in rows if access.principal.covers(r.district_code)]
 
 
 def _isolated_at(access: Access, case: CaseRow) -> datetime:
@@ -197,11 +192,7 @@ def contact_rule(inv: InvestigationRow) -> ContactRule:
 
 def window_of(inv: InvestigationRow) -> Window:
     """The investigation's infectious window."""
-    return Window(
-        inv.window_start.replace(tzinfo=inv.window_start.tzinfo or UTC),
-        inv.window_end.replace(tzinfo=inv.window_end.tzinfo or UTC),
-        inv.window_basis,
-    )
+    return Window(inv.window_start, inv.window_end, inv.window_basis)
 
 
 def _add_key(
@@ -332,8 +323,7 @@ def pending_requests(access: Access) -> list[DataRequestRow]:
         .where(DataRequestRow.state == RequestState.PENDING)
         .order_by(DataRequestRow.id)
     ).all()
-    scopes = access.principal.scopes
-    return [r for r, d in rows if "*" in scopes or any(d.startswith(s) for s in scopes)]
+    return [r for r, d in rows if access.principal.covers(d)]
 
 
 @dataclass(frozen=True)
@@ -364,15 +354,9 @@ def approval(
     ).all()
     if not rows:
         return None
-    spans = tuple(
-        Window(aware(r.window_start), aware(r.window_end)).epoch for r in rows
-    )
+    spans = tuple(Window(r.window_start, r.window_end).epoch for r in rows)
     keys = frozenset(k for r in rows for k in json.loads(r.approved_keys))
     return Approval(spans, keys)
-
-
-def aware(d: datetime) -> datetime:
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
 def add_note(

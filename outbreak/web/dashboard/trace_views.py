@@ -96,7 +96,7 @@ def graph_svg(g: nx.DiGraph, height: int = 420) -> dict[str, object]:
 
 
 def _kst(d: datetime) -> str:
-    return f"{inv.aware(d).astimezone(KST):%m-%d %H:%M}"
+    return f"{d.astimezone(KST):%m-%d %H:%M}"
 
 
 @router.get("/investigations", response_class=HTMLResponse)

@@ -67,8 +67,8 @@ def stays_public(rows: list[RouteStayRow], ctx: TraceContext) -> list[StayPublic
         place = ctx.places.get(r.place_id) if r.place_id is not None else None
         out.append(
             StayPublic(
-                t_start=inv.aware(r.t_start),
-                t_end=inv.aware(r.t_end),
+                t_start=r.t_start,
+                t_end=r.t_end,
                 lat=round(float(y), 6),
                 lon=round(float(x), 6),
                 place_id=r.place_id,
@@ -87,8 +87,8 @@ def contact_public(r: TraceContactRow) -> ContactPublic:
         id=r.id,
         key=f"{r.key64 & (2**64 - 1):016x}",
         kind=r.kind,
-        t_start=inv.aware(r.t_start),
-        t_end=inv.aware(r.t_end),
+        t_start=r.t_start,
+        t_end=r.t_end,
         minutes=r.minutes,
         distance_m=r.distance_m,
         risk=r.risk,
