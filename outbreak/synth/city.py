@@ -37,6 +37,7 @@ class Places:
     popularity: Floats
     name: list[str]
     phone: list[str]
+    side: Floats  # metres: the square floor people sit on, centred on (x, y)
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -180,14 +181,17 @@ def build_city(people: int, seed: int) -> City:
     for i, g in enumerate(cgu):  # KDCA's list has addresses only: a point in the gu
         cx[i : i + 1], cy[i : i + 1] = gus[g].sample(rng, 1)
     add("screening_clinic", cgu, cx, cy, cnames, cphones)
+    kind = np.concatenate(kinds)
+    pop = np.concatenate(pops)
     places = Places(
-        np.concatenate(kinds),
+        kind,
         np.concatenate(gu_idx),
         np.concatenate(xs),
         np.concatenate(ys),
-        np.concatenate(pops),
+        pop,
         names,
         phones,
+        _floor_sides(kind, pop, workers, people),
     )
     # Towers follow where people are: sampled at homes' and jobs' district weights.
     n_towers = max(50, people // P.PEOPLE_PER_TOWER)
@@ -206,6 +210,36 @@ def build_city(people: int, seed: int) -> City:
         np.flatnonzero(places.kind == KIND["workplace"]),
         np.flatnonzero(places.kind == KIND["school"]),
     )
+
+
+def _floor_sides(kind: Ints, popularity: Floats, workers: float, people: int) -> Floats:
+    """Each place's floor side: workplaces and schools sized for their expected staff
+    and pupils (jobs are chosen by popularity); homes and venues are points, as the
+    epidemiological unit there is the household or the venue."""
+    side = np.zeros(len(kind))
+    jobs = kind == KIND["workplace"]
+    expected = workers * popularity[jobs] / popularity[jobs].sum()
+    side[jobs] = np.sqrt(P.SEAT_AREA_M2["workplace"] * np.maximum(expected, 1))
+    schools = kind == KIND["school"]
+    pupils = people * P.SCHOOL_AGE_SHARE / max(1, int(schools.sum()))
+    side[schools] = np.sqrt(P.SEAT_AREA_M2["school"] * pupils)
+    return side
+
+
+def seats(pid: Ints, place: Ints, side: Floats) -> tuple[Floats, Floats]:
+    """Where each person sits on a place's floor, as offsets from its centre.
+
+    A hash of (person, place), not a random stream, so a desk is the same every day
+    whatever else the generator draws.
+    """
+    h = pid.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    h ^= place.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(31)
+    h *= np.uint64(0xD6E8FEB86659FD93)
+    h ^= h >> np.uint64(32)
+    u = (h >> np.uint64(32)).astype(np.float64) / 2**32
+    v = (h & np.uint64(0xFFFFFFFF)).astype(np.float64) / 2**32
+    return (u - 0.5) * side, (v - 0.5) * side
 
 
 @dataclass

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from outbreak.synth import params as P
-from outbreak.synth.city import KIND, City, Residents, rng_for
+from outbreak.synth.city import KIND, City, Residents, rng_for, seats
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -155,7 +155,11 @@ def _assemble(
     slots: list[tuple[NDArray[np.bool_], Ints, Ints]],
     leave: Ints,
 ) -> Stays:
-    """Chain the active slots: home, then each stay after travel, then home."""
+    """Chain the active slots: home, then each stay after travel, then home.
+
+    Each stay is at the person's seat on the place's floor: the same desk every day
+    at work and school.
+    """
     n = len(people)
     pl = city.places
     home = HOME_ID_BASE + people.household
@@ -165,7 +169,8 @@ def _assemble(
     any_out = np.zeros(n, dtype=bool)
     starts: list[Ints] = []
     for active, place, dur in slots:
-        px, py = pl.x[place], pl.y[place]
+        dx, dy = seats(people.pid, place, pl.side[place])
+        px, py = pl.x[place] + dx, pl.y[place] + dy
         arrive = t + _travel_s(x, y, px, py)
         depart = arrive + np.maximum(dur, 600)
         ok = active & (depart < DAY_S - 3600)

@@ -50,6 +50,13 @@ QR_SHARE = 0.6
 PHONE_KINDS = ("restaurant", "cafe", "karaoke")
 PHONE_SHARE = 0.3
 CARD_SHARE = 0.7
+# Where people sit at work and school (metres): a desk or classroom seat, the same
+# every day. Floor area per occupant, planning
+# figures (order of magnitude, not a survey): offices ~10 m² per worker including
+# shared space, schools ~4 m² per pupil (classroom plus corridors). A place's floor is
+# sized for its expected occupancy, so a 1,000-person employer spreads over ~100 m.
+SEAT_AREA_M2 = {"workplace": 10.0, "school": 4.0}
+SCHOOL_AGE_SHARE = 0.11     # residents aged 7-18, ~11% in 2020 (KOSTAT); sizes schools
 BIN_S = 300                 # 5-minute ping bins
 GPS_DROP = 0.05             # share of 5-minute GPS pings missing
 TELECOM_KEEP = 0.5          # share of bins with a base-station record
