@@ -181,17 +181,17 @@ def build_city(people: int, seed: int) -> City:
     for i, g in enumerate(cgu):  # KDCA's list has addresses only: a point in the gu
         cx[i : i + 1], cy[i : i + 1] = gus[g].sample(rng, 1)
     add("screening_clinic", cgu, cx, cy, cnames, cphones)
-    kind = np.concatenate(kinds)
+    kind_col = np.concatenate(kinds)
     pop = np.concatenate(pops)
     places = Places(
-        kind,
+        kind_col,
         np.concatenate(gu_idx),
         np.concatenate(xs),
         np.concatenate(ys),
         pop,
         names,
         phones,
-        _floor_sides(kind, pop, workers, people),
+        _floor_sides(kind_col, pop, workers, people),
     )
     # Towers follow where people are: sampled at homes' and jobs' district weights.
     n_towers = max(50, people // P.PEOPLE_PER_TOWER)
