@@ -64,19 +64,41 @@ def open_cmd(state: CliState, case_id: int, user: str) -> None:
     "sources", nargs=-1, required=True, type=click.Choice([s.value for s in DataSource])
 )
 @click.option("--reason", required=True)
+@click.option(
+    "--contacts",
+    default="",
+    help="Comma-separated contact ids: request their movements (gps, "
+    "place_devices) for contact-of-contact tracing instead of the case's.",
+)
 @USER
 @pass_state
 def request_cmd(
-    state: CliState, inv_id: int, sources: tuple[str, ...], reason: str, user: str
+    state: CliState,
+    inv_id: int,
+    sources: tuple[str, ...],
+    reason: str,
+    contacts: str,
+    user: str,
 ) -> None:
     """Ask a data approver to let INV_ID read SOURCES."""
+    try:
+        ids = [int(c) for c in contacts.split(",") if c.strip()]
+    except ValueError:
+        raise click.BadParameter(
+            "give contact ids as 3,5,8", param_hint="--contacts"
+        ) from None
     with state.session() as session:
         access = _access(session, user, f"investigation {inv_id}")
         for source in sources:
             r = inv.request_data(
-                access, inv_id, source=DataSource(source), reason=reason
+                access,
+                inv_id,
+                source=DataSource(source),
+                reason=reason,
+                contact_ids=ids,
             )
-            console.print(f"Request {r.id}: {source} (pending)")
+            whose = f" of contacts {ids}" if ids else ""
+            console.print(f"Request {r.id}: {source}{whose} (pending)")
 
 
 @trace.command("decide")
@@ -150,13 +172,36 @@ def contacts_cmd(
         if order:
             issued = 0
             for inv_id, rows in many.items():
-                high = [c.id for c in rows if c.risk == RiskLevel.HIGH]
+                high = [
+                    c.id for c in rows if c.risk == RiskLevel.HIGH and c.degree == 1
+                ]
                 issued += len(
                     run.issue_orders(
                         access, ctx, inv_id, contact_ids=high, kind=OrderKind.QUARANTINE
                     )
                 )
             console.print(f"{issued:,} quarantine orders issued")
+
+
+@trace.command("contacts-of-contacts")
+@click.argument("inv_id", type=int)
+@USER
+@pass_state
+def contacts_of_contacts_cmd(state: CliState, inv_id: int, user: str) -> None:
+    """Find who was with INV_ID's first-degree contacts named in approved requests."""
+    ctx = _ctx(state)
+    with state.session() as session:
+        access = _access(session, user, f"investigation {inv_id}")
+        second = run.trace_contacts_of_contacts(access, ctx, inv_id)
+        table = Table("via contact", "exposure", "risk", "contacts")
+        by: dict[tuple[int, str, str], int] = {}
+        for c in second:
+            key = (c.via_contact_id or 0, c.kind.value, c.risk.value)
+            by[key] = by.get(key, 0) + 1
+        for (via, kind, risk), n in sorted(by.items()):
+            table.add_row(str(via), kind, risk, f"{n:,}")
+        console.print(table)
+        console.print(f"{len(second):,} second-degree contacts")
 
 
 @trace.command("network")

@@ -37,6 +37,7 @@ from outbreak.trace.service import (
     CHECKIN_SOURCES,
     Approval,
     TraceContext,
+    all_keys,
     checked_investigation,
     contact_rule,
     keys_of,
@@ -44,7 +45,7 @@ from outbreak.trace.service import (
     window_of,
 )
 from outbreak.trace.window import Window
-from outbreak.types import KST, DataSource, IdentifierKind, OrderKind
+from outbreak.types import KST, DataSource, ExposureKind, IdentifierKind, OrderKind
 
 
 def rebuild_route(access: Access, ctx: TraceContext, inv_id: int) -> list[RouteStayRow]:
@@ -272,6 +273,96 @@ def trace_contacts_many(
     return out
 
 
+def trace_contacts_of_contacts(
+    access: Access, ctx: TraceContext, inv_id: int
+) -> list[TraceContactRow]:
+    """Second-degree contacts: who was with each first-degree contact named in an
+    approved ``gps`` and ``place_devices`` request, from the contact's first exposure
+    to the end of the approved window (replacing earlier second-degree results).
+
+    Read from the contacts' own GPS fixes and the devices near them; people already
+    listed (the case, first-degree contacts) are not repeated. A person met through
+    several contacts is listed once, through the longest exposure.
+    """
+    inv = checked_investigation(access, inv_id, Permission.INVESTIGATION_WRITE)
+    own = read_approved(
+        access, inv, DataSource.GPS, "first-degree contacts' own fixes", contacts=True
+    )
+    near = read_approved(
+        access,
+        inv,
+        DataSource.PLACE_DEVICES,
+        "devices near first-degree contacts",
+        contacts=True,
+    )
+    if own is None or near is None:
+        access.refuse(
+            Permission.MOVEMENT_READ,
+            subject_type="investigation",
+            subject_id=str(inv.id),
+            reason="Contact-of-contact tracing needs approved gps and place_devices "
+            "requests naming the contacts",
+            field="source",
+        )
+    first = list(  # one row per person: the riskiest exposure
+        {
+            c.key64: c
+            for c in reversed(contacts_of(access, inv_id))
+            if c.degree == 1 and c.key64 in own.keys and c.key64 in near.keys
+        }.values()
+    )
+    reader = MovementReader(ctx.store)
+    routes: dict[int, list[RouteStay]] = {}
+    spans: dict[int, tuple[int, int]] = {}
+    for span in own.spans:
+        tracks = reader.own_pings_many({c.id: [c.key64] for c in first}, span)
+        for c in first:
+            start = max(span[0], int(c.t_start.timestamp()))
+            if c.id not in tracks or start >= span[1]:
+                continue
+            gps = tracks[c.id][0]
+            keep = (gps.t >= start) & near.clip(gps.t)
+            route = build_route(
+                gps=Track(gps.t[keep], gps.x_dm[keep], gps.y_dm[keep]),
+                telecom=Track.empty(),
+                visits=Visits.empty(),
+                places=ctx.places,
+                rule=ctx.route_rule,
+            )
+            routes.setdefault(c.id, []).extend(route)
+            lo, hi = spans.get(c.id, (start, span[1]))
+            spans[c.id] = (min(lo, start), max(hi, span[1]))
+    rule = contact_rule(inv)
+    presences = reader.presences_many(routes, search_m=rule.search_m)
+    listed = {c.key64 for c in first} | set(all_keys(access, inv))
+    listed |= {c.key64 for c in contacts_of(access, inv_id) if c.degree == 1}
+    best: dict[tuple[int, ExposureKind], tuple[Contact, int]] = {}
+    for c in first:
+        found = find_contacts(
+            routes.get(c.id, []),
+            index={c.key64},
+            presences=presences.get(c.id, Presences.empty()),
+            visits=PlaceVisits.empty(),
+            household=ctx.households.of({c.key64}),
+            window=spans.get(c.id, window_of(inv).epoch),
+            places=ctx.places,
+            rule=rule,
+            route_rule=ctx.route_rule,
+        )
+        for f in found:
+            seen = best.get((f.person, f.kind))
+            if f.person not in listed and (seen is None or f.minutes > seen[0].minutes):
+                best[(f.person, f.kind)] = (f, c.id)
+    _store_contacts(
+        access,
+        inv,
+        [f for f, _ in best.values()],
+        ctx.retention_contact_days,
+        via={key: via for key, (_, via) in best.items()},
+    )
+    return [c for c in contacts_of(access, inv_id) if c.degree == 2]
+
+
 @dataclass(frozen=True)
 class _Plan:
     """What one investigation lets the engine read."""
@@ -314,15 +405,25 @@ def _plan(access: Access, inv_id: int) -> _Plan:
 
 
 def _store_contacts(
-    access: Access, inv: InvestigationRow, found: list[Contact], retention_days: int
+    access: Access,
+    inv: InvestigationRow,
+    found: list[Contact],
+    retention_days: int,
+    *,
+    via: dict[tuple[int, ExposureKind], int] | None = None,
 ) -> None:
-    """Bring an investigation's contacts up to date, keeping their ids: a contact
-    found again is updated in place, a new one added, one no longer found removed —
-    unless it has an order, which keeps it as it was."""
+    """Bring an investigation's contacts of one degree up to date, keeping their ids:
+    a contact found again is updated in place, a new one added, one no longer found
+    removed — unless it has an order, which keeps it as it was. ``via`` ((person,
+    kind) → first-degree contact id) marks second-degree contacts."""
+    degree = 1 if via is None else 2
     existing = {
         (r.key64, r.kind): r
         for r in access.session.scalars(
-            sa.select(TraceContactRow).where(TraceContactRow.investigation_id == inv.id)
+            sa.select(TraceContactRow).where(
+                TraceContactRow.investigation_id == inv.id,
+                TraceContactRow.degree == degree,
+            )
         )
     }
     ordered = set(
@@ -335,6 +436,8 @@ def _store_contacts(
     seen = set()
     for c in found:
         fresh = _contact_row(inv.id, c, retention_days)
+        if via is not None:
+            fresh.degree, fresh.via_contact_id = 2, via[(c.person, c.kind)]
         row = existing.get((c.person, c.kind))
         seen.add((c.person, c.kind))
         if row is None:
@@ -349,6 +452,7 @@ def _store_contacts(
                 "place_id",
                 "sources",
                 "purge_after",
+                "via_contact_id",
             ):
                 setattr(row, column, getattr(fresh, column))
     for key, row in existing.items():
@@ -381,7 +485,7 @@ def contacts_of(access: Access, inv_id: int) -> list[TraceContactRow]:
         sa.select(TraceContactRow).where(TraceContactRow.investigation_id == inv_id)
     )
     order = {"high": 0, "medium": 1, "low": 2}
-    return sorted(rows, key=lambda r: (order[r.risk.value], -r.minutes, r.id))
+    return sorted(rows, key=lambda r: (r.degree, order[r.risk.value], -r.minutes, r.id))
 
 
 def issue_orders(

@@ -34,6 +34,7 @@ from outbreak.store.tables import (
     InvestigationNoteRow,
     InvestigationRow,
     PersonRow,
+    TraceContactRow,
 )
 from outbreak.trace.contacts import (
     ContactRule,
@@ -52,6 +53,8 @@ from outbreak.types import (
 )
 
 CHECKIN_SOURCES = {"qr", "phone"}
+# what a contact-of-contact request may cover: a contact's own fixes, who was near them
+CONTACT_SOURCES = (DataSource.GPS, DataSource.PLACE_DEVICES)
 
 
 @dataclass
@@ -233,8 +236,13 @@ def request_data(
     source: DataSource,
     reason: str,
     window: Window | None = None,
+    contact_ids: list[int] | None = None,
 ) -> DataRequestRow:
-    """Ask to read a source for the investigation's window (or a narrower one)."""
+    """Ask to read a source for the investigation's window (or a narrower one).
+
+    With ``contact_ids`` the request is for those first-degree contacts' movements
+    (their own GPS, or the devices near them), for contact-of-contact tracing.
+    """
     inv = checked_investigation(access, inv_id, Permission.INVESTIGATION_WRITE)
     if inv.state == InvestigationState.CLOSED:
         raise Conflict(f"Investigation {inv_id} is closed", field="state")
@@ -246,6 +254,28 @@ def request_data(
         raise InvalidInput(
             "A request's window must lie inside the investigation's", field="window"
         )
+    contacts = sorted(set(contact_ids or []))
+    if contacts:
+        if source not in CONTACT_SOURCES:
+            raise InvalidInput(
+                "A request for contacts' movements is for "
+                + " or ".join(s.value for s in CONTACT_SOURCES),
+                field="source",
+            )
+        known = set(
+            access.session.scalars(
+                sa.select(TraceContactRow.id).where(
+                    TraceContactRow.investigation_id == inv.id,
+                    TraceContactRow.degree == 1,
+                    TraceContactRow.id.in_(contacts),
+                )
+            )
+        )
+        if missing := [c for c in contacts if c not in known]:
+            raise NotFound(
+                f"No first-degree contact {missing[0]} in investigation {inv_id}",
+                field="contact_ids",
+            )
     row = DataRequestRow(
         investigation_id=inv.id,
         source=source,
@@ -254,6 +284,7 @@ def request_data(
         reason=reason,
         state=RequestState.PENDING,
         requested_by=access.principal.username,
+        contact_ids=json.dumps(contacts),
     )
     access.session.add(row)
     access.session.flush()
@@ -290,7 +321,19 @@ def decide_request(
         )
     row.state = RequestState.APPROVED if approve else RequestState.REJECTED
     if approve:
-        row.approved_keys = json.dumps(sorted(all_keys(access, inv)))
+        contacts = json.loads(row.contact_ids)
+        keys = (
+            set(
+                access.session.scalars(
+                    sa.select(TraceContactRow.key64).where(
+                        TraceContactRow.id.in_(contacts)
+                    )
+                )
+            )
+            if contacts
+            else all_keys(access, inv)
+        )
+        row.approved_keys = json.dumps(sorted(keys))
     row.decided_by, row.decided_at, row.decision_note = (
         access.principal.username,
         datetime.now(UTC),
@@ -331,7 +374,7 @@ class Approval:
     """What the approved requests for one source allow: windows and keys."""
 
     spans: tuple[tuple[int, int], ...]  # Unix seconds, each approved window
-    keys: frozenset[int]  # the case's keys at approval
+    keys: frozenset[int]  # the case's (or the named contacts') keys at approval
 
     def clip(self, t: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Which times fall inside an approved window."""
@@ -342,16 +385,21 @@ class Approval:
 
 
 def approval(
-    access: Access, inv: InvestigationRow, source: DataSource
+    access: Access, inv: InvestigationRow, source: DataSource, *, contacts: bool = False
 ) -> Approval | None:
-    """The approved requests for a source (each window on its own), or None."""
-    rows = access.session.scalars(
-        sa.select(DataRequestRow).where(
-            DataRequestRow.investigation_id == inv.id,
-            DataRequestRow.source == source,
-            DataRequestRow.state == RequestState.APPROVED,
+    """The approved requests for a source (each window on its own), or None; for
+    the case's data, or with ``contacts`` for first-degree contacts' movements."""
+    rows = [
+        r
+        for r in access.session.scalars(
+            sa.select(DataRequestRow).where(
+                DataRequestRow.investigation_id == inv.id,
+                DataRequestRow.source == source,
+                DataRequestRow.state == RequestState.APPROVED,
+            )
         )
-    ).all()
+        if (json.loads(r.contact_ids) != []) == contacts
+    ]
     if not rows:
         return None
     spans = tuple(Window(r.window_start, r.window_end).epoch for r in rows)
@@ -403,12 +451,17 @@ def keys_of(access: Access, inv: InvestigationRow, kind: IdentifierKind) -> list
 
 
 def read_approved(
-    access: Access, inv: InvestigationRow, source: DataSource, what: str
+    access: Access,
+    inv: InvestigationRow,
+    source: DataSource,
+    what: str,
+    *,
+    contacts: bool = False,
 ) -> Approval | None:
     """What may be read of ``source`` (None: nothing); audits the read."""
     if inv.state == InvestigationState.CLOSED:
         raise Conflict(f"Investigation {inv.id} is closed", field="state")
-    allowed = approval(access, inv, source)
+    allowed = approval(access, inv, source, contacts=contacts)
     if allowed is None:
         return None
     access.check(

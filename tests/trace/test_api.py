@@ -121,6 +121,32 @@ def test_investigation_over_http(api: TestClient) -> None:
         json={"contact_ids": [found[0]["id"]], "kind": "quarantine"},
     )
     assert orders.status_code == 201, orders.text
+    # contact of contact: its own requests, naming the contacts
+    assert_problem(
+        api.post(f"/api/v1/investigations/{i}/contacts-of-contacts", headers=kim),
+        403,
+        "permission_denied",
+        "source",
+    )
+    named = [c["id"] for c in found if c["kind"] == "co_location"][:4]
+    for source in ("gps", "place_devices"):
+        r = api.post(
+            f"/api/v1/investigations/{i}/requests",
+            headers=kim,
+            json={"source": source, "reason": REASON, "contact_ids": named},
+        )
+        assert r.status_code == 201 and r.json()["contact_ids"] == sorted(named)
+        api.post(
+            f"/api/v1/data-requests/{r.json()['id']}/decision",
+            headers=lee,
+            json={"approve": True},
+        )
+    second = api.post(f"/api/v1/investigations/{i}/contacts-of-contacts", headers=kim)
+    assert second.status_code == 200, second.text
+    assert second.json() and {c["degree"] for c in second.json()} == {2}
+    listed = api.get(f"/api/v1/investigations/{i}/contacts", headers=kim).json()
+    by_id = {c["id"]: c for c in listed}
+    assert all(by_id[c["via_contact_id"]]["degree"] == 1 for c in second.json())
     net = api.get("/api/v1/network", headers=kim).json()
     assert net["cases"] == 1 and net["hotspots"]
     assert "<graphml" in api.get("/api/v1/network/graph.graphml", headers=kim).text
@@ -143,7 +169,14 @@ def test_bad_input_names_the_field(api: TestClient) -> None:
         json={"source": "gps", "reason": "why"},
     )
     assert_problem(short, 422, "invalid_input", "reason")
+    stranger = api.post(
+        f"/api/v1/investigations/{i}/requests",
+        headers=kim,
+        json={"source": "gps", "reason": REASON, "contact_ids": [424242]},
+    )
+    assert_problem(stranger, 404, "not_found", "contact_ids")
     missing = api.get("/api/v1/investigations/999", headers=kim)
     assert_problem(missing, 404, "not_found", "investigation_id")
     spec = api.get("/openapi.json").json()
     assert "/api/v1/investigations/{inv_id}/route.geojson" in spec["paths"]
+    assert "/api/v1/investigations/{inv_id}/contacts-of-contacts" in spec["paths"]

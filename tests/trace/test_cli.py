@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -117,6 +118,18 @@ def test_trace_commands(city: City, tmp_path: Path) -> None:
     assert (
         "household" in contacts.output and "quarantine orders issued" in contacts.output
     )
+    of_contacts = [
+        "trace", "request", "1", "gps", "place_devices",
+        "--reason", "who the first contacts met", "--user", "kim",
+    ]  # fmt: skip
+    bad = CliRunner().invoke(main, [*of_contacts, "--contacts", "two"], env=env)
+    assert bad.exit_code == 2 and "--contacts" in bad.output
+    asked = run(*of_contacts, "--contacts", "1,2,3")
+    assert asked.output.count("of contacts [1, 2, 3]") == 2
+    run("trace", "decide", "4", "5", "--user", "lee")
+    second = run("trace", "contacts-of-contacts", "1", "--user", "kim")
+    counted = re.search(r"([\d,]+) second-degree contacts", second.output)
+    assert counted and int(counted[1].replace(",", "")) > 0
     graph = tmp_path / "chains.graphml"
     net = run("trace", "network", "--user", "kim", "--graphml", str(graph))
     assert "1 cases" in net.output and graph.read_text().startswith("<?xml")

@@ -3,6 +3,7 @@ gate every read, refusals are audited, results are stored and ordered on."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -13,13 +14,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from outbreak.audit import Access
-from outbreak.errors import Conflict, PermissionDenied
-from outbreak.store.tables import AuditRow, RouteStayRow
+from outbreak.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from outbreak.store.tables import AuditRow, InvestigationRow, RouteStayRow
 from outbreak.synth.city import phone_of
+from outbreak.synth.truth import Truth
 from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
 from outbreak.trace.network import network
+from outbreak.trace.score import CityScorer
 from outbreak.trace.service import TraceContext
+from outbreak.trace.window import kst_midnight
 from outbreak.types import (
     KST,
     DataSource,
@@ -29,7 +33,7 @@ from outbreak.types import (
     RequestState,
     Role,
 )
-from tests.trace.conftest import City
+from tests.trace.conftest import DAY, City
 
 PID = 1  # a city resident with a household, work and venues
 REASON = "confirmed case, route for the 2-day window"
@@ -280,3 +284,81 @@ def test_reads_keep_to_each_approved_window_and_key(
     inv.close_investigation(kim, i.id)
     with pytest.raises(Conflict):
         run.rebuild_route(kim, ctx, i.id)
+
+
+def test_contacts_of_contacts_need_their_own_approval(
+    people: dict[str, Access],
+    city: City,
+    ctx: TraceContext,
+    case_of: Callable[..., int],
+    session: Session,
+) -> None:
+    kim, lee = people["kim"], people["lee"]
+    i = inv.open_investigation(kim, ctx.keys, case_of(kim, PID))
+    approved(people, i.id, *DataSource)
+    run.rebuild_route(kim, ctx, i.id)
+    first = run.trace_contacts(kim, ctx, i.id)
+    session.commit()
+    # the case's approvals do not cover the contacts' movements
+    with pytest.raises(PermissionDenied) as refused:
+        run.trace_contacts_of_contacts(kim, ctx, i.id)
+    assert refused.value.field == "source"
+    assert "naming the contacts" in denied_entries(session)[-1].detail
+    with pytest.raises(NotFound) as unknown:
+        inv.request_data(
+            kim, i.id, source=DataSource.GPS, reason=REASON, contact_ids=[10**9]
+        )
+    assert unknown.value.field == "contact_ids"
+    with pytest.raises(InvalidInput) as wrong:
+        inv.request_data(
+            kim, i.id, source=DataSource.CARD, reason=REASON, contact_ids=[first[0].id]
+        )
+    assert wrong.value.field == "source"
+    chosen = [c for c in first if c.kind == ExposureKind.CO_LOCATION][:6]
+    for source in (DataSource.GPS, DataSource.PLACE_DEVICES):
+        r = inv.request_data(
+            kim, i.id, source=source, reason=REASON, contact_ids=[c.id for c in chosen]
+        )
+        inv.decide_request(lee, r.id, approve=True)
+        assert json.loads(r.approved_keys) == sorted({c.key64 for c in chosen})
+    second = run.trace_contacts_of_contacts(kim, ctx, i.id)
+    session.commit()
+    assert second and {c.degree for c in second} == {2}
+    rows = {c.id: c for c in run.contacts_of(kim, i.id)}
+    via_keys = {rows[c.via_contact_id].key64 for c in second if c.via_contact_id}
+    assert via_keys <= {c.key64 for c in chosen}
+    listed = {c.key64 for c in first} | inv.all_keys(
+        kim, session.get(InvestigationRow, i.id)
+    )
+    assert not {c.key64 for c in second} & listed  # nobody twice
+    # each second-degree contact was truly with the contact it came through
+    scorer = CityScorer(city.root, city.store, city.keys.pseudonymiser)
+    t0 = int(kst_midnight(DAY).timestamp())
+    truth = Truth.load(city.root, (t0, t0 + 2 * 86_400))
+    true = 0
+    colocated = [c for c in second if c.kind == ExposureKind.CO_LOCATION]
+    for c in colocated:
+        assert c.via_contact_id is not None
+        via = rows[c.via_contact_id]
+        met = truth.contacts(
+            scorer.pid_of[via.key64],
+            (int(via.t_start.timestamp()), t0 + 2 * 86_400),
+            distance_m=45,
+            min_minutes=5,
+        )
+        true += scorer.pid_of[c.key64] in met
+    assert colocated and true >= 0.8 * len(colocated)
+    # the contacts' reads are audited as such; first-degree results are untouched
+    reads = " ".join(
+        r.detail
+        for r in session.scalars(
+            sa.select(AuditRow).where(AuditRow.action == "movement.read")
+        )
+    )
+    assert "first-degree contacts' own fixes" in reads
+    assert [c.id for c in run.contacts_of(kim, i.id) if c.degree == 1] == [
+        c.id for c in first
+    ]
+    # a new first-degree run drops second-degree contacts of contacts no longer found
+    again = run.trace_contacts_of_contacts(kim, ctx, i.id)
+    assert {c.id for c in again} == {c.id for c in second}

@@ -77,6 +77,9 @@ class DataRequestRow(Base):
     decision_note: Mapped[str] = mapped_column(sa.Text, default="")
     # the case's keys when approved (JSON); keys added later need a new request
     approved_keys: Mapped[str] = mapped_column(sa.Text, default="[]")
+    # contact ids (JSON) when the request is for first-degree contacts' movements
+    # (contact-of-contact tracing) rather than the case's; their keys are approved
+    contact_ids: Mapped[str] = mapped_column(sa.Text, default="[]")
 
     __table_args__ = (sa.CheckConstraint("window_end >= window_start", name="window"),)
 
@@ -136,9 +139,14 @@ class TraceContactRow(Base):
     place_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     sources: Mapped[str] = mapped_column(sa.String(80))
     purge_after: Mapped[date] = mapped_column(sa.Date, index=True)
+    degree: Mapped[int] = mapped_column(sa.SmallInteger, default=1)  # 2: of a contact
+    via_contact_id: Mapped[int | None] = mapped_column(  # the contact met, degree 2
+        sa.ForeignKey("trace_contact.id", ondelete="CASCADE"), index=True
+    )
 
     __table_args__ = (
-        sa.UniqueConstraint("investigation_id", "key64", "kind"),
+        sa.UniqueConstraint("investigation_id", "key64", "kind", "degree"),
+        sa.CheckConstraint("degree IN (1, 2)", name="degree"),
         sa.CheckConstraint("t_end >= t_start", name="window"),
     )
 

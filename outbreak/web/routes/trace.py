@@ -94,6 +94,8 @@ def contact_public(r: TraceContactRow) -> ContactPublic:
         risk=r.risk,
         place_id=r.place_id,
         sources=r.sources.split(","),
+        degree=r.degree,
+        via_contact_id=r.via_contact_id,
     )
 
 
@@ -161,7 +163,12 @@ def request_data(inv_id: int, body: DataRequestCreate, access: AccessDep) -> obj
             )
         window = Window(body.window_start, body.window_end)
     return inv.request_data(
-        access, inv_id, source=body.source, reason=body.reason, window=window
+        access,
+        inv_id,
+        source=body.source,
+        reason=body.reason,
+        window=window,
+        contact_ids=body.contact_ids,
     )
 
 
@@ -296,6 +303,17 @@ def find_contacts_many(
     """Close contacts for many investigations at once (one scan for all)."""
     found = run.trace_contacts_many(access, ctx, body.investigation_ids)
     return {i: [contact_public(r) for r in rows] for i, rows in found.items()}
+
+
+@router.post(
+    "/investigations/{inv_id}/contacts-of-contacts",
+    response_model=list[ContactPublic],
+)
+def find_contacts_of_contacts(inv_id: int, access: AccessDep, ctx: TraceDep) -> object:
+    """Second-degree contacts: who was with the first-degree contacts named in
+    approved ``gps`` and ``place_devices`` requests (``contact_ids``)."""
+    rows = run.trace_contacts_of_contacts(access, ctx, inv_id)
+    return [contact_public(r) for r in rows]
 
 
 @router.get("/investigations/{inv_id}/contacts", response_model=list[ContactPublic])

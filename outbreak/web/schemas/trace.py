@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from outbreak.types import (
     DataSource,
@@ -70,6 +71,12 @@ class DataRequestCreate(Strict):
     reason: str = Field(min_length=10, max_length=2000)
     window_start: AwareDatetime | None = None
     window_end: AwareDatetime | None = None
+    contact_ids: list[int] = Field(
+        default_factory=list,
+        max_length=10_000,
+        description="First-degree contacts whose movements are requested (source "
+        "gps or place_devices), for contact-of-contact tracing; empty: the case's.",
+    )
 
 
 class DataRequestPublic(Public):
@@ -84,6 +91,12 @@ class DataRequestPublic(Public):
     decided_by: str | None
     decided_at: datetime | None
     decision_note: str
+    contact_ids: list[int]
+
+    @field_validator("contact_ids", mode="before")
+    @classmethod
+    def _stored_as_json(cls, v: object) -> object:
+        return json.loads(v) if isinstance(v, str) else v
 
 
 class Decision(Strict):
@@ -137,6 +150,10 @@ class ContactPublic(Public):
     risk: RiskLevel
     place_id: int | None
     sources: list[str]
+    degree: int = Field(description="1: met the case; 2: met a contact of the case.")
+    via_contact_id: int | None = Field(
+        description="For a second-degree contact, the first-degree contact met."
+    )
 
 
 class OrderCreate(Strict):
