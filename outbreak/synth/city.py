@@ -145,7 +145,14 @@ def build_city(people: int, seed: int) -> City:
         gu_idx.append(gu)
         xs.append(x)
         ys.append(y)
-        pops.append(rng.zipf(1.8, n).astype(float))  # a few venues draw most visitors
+        if kind == "workplace":  # sizes: see P.WORKPLACE_SIZE_MEDIAN
+            pops.append(
+                rng.lognormal(
+                    np.log(P.WORKPLACE_SIZE_MEDIAN), P.WORKPLACE_SIZE_SIGMA, n
+                )
+            )
+        else:
+            pops.append(rng.zipf(1.8, n).astype(float))  # a few venues draw most
         names.extend(label or [f"{kind}-{len(names) + i}" for i in range(n)])
         phones.extend(
             phone

@@ -37,6 +37,13 @@ VENUES_PER_1000 = {
 }
 SCHOOLS_PER_1000 = 0.14     # Seoul: ~1,350 schools for 9.7 M people
 WORKPLACES_PER_WORKER = 1 / 12
+# Workplace sizes (workers per site) are lognormal: median 5, mean 12 (= 1 /
+# WORKPLACES_PER_WORKER), so sigma = sqrt(2 ln(12 / 5)) = 1.32. Most Korean businesses
+# are small (KOSTAT 2020 Census on Establishments: ~80% have fewer than 5 workers) with
+# a long tail; the largest site in a 1 M city has ~1,000. (A Zipf law, as for venues,
+# has an infinite mean: one site would employ most of the city.)
+WORKPLACE_SIZE_MEDIAN = 5.0
+WORKPLACE_SIZE_SIGMA = 1.32
 # Typical card amounts, KRW (median of a lognormal with sigma 0.5).
 CARD_AMOUNT_KRW = {
     "restaurant": 12_000, "cafe": 5_500, "bar_club": 40_000, "karaoke": 20_000,
