@@ -17,15 +17,20 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+from numpy.typing import NDArray
 
 from outbreak.errors import InvalidInput
 from outbreak.ingest import MovementStore
 from outbreak.ingest.schema import BIN_S, GKEY_STRIDE, GRID_DM
+from outbreak.jit import kernel, split_map
 from outbreak.trace.window import kst_midnight
 
+Ints = NDArray[np.int64]
 HALF_NEIGHBOURS = (0, 1, GKEY_STRIDE - 1, GKEY_STRIDE, GKEY_STRIDE + 1)
 BINS_PER_HOUR = 3600 // BIN_S
+BIN_SHIFT = 40  # (bin in the hour) << 40 | gkey: gkeys stay below 2^37 in Korea
 
 
 MEMORY_LIMIT = "3GB"  # DuckDB spills to disk beyond it: Q3 must fit a small worker
@@ -49,31 +54,106 @@ def day_files(store: MovementStore, day: date) -> list[str]:
 
 def hour_pairs(files: list[str], first_bin: int, *, distance_m: float = 20) -> pa.Table:
     """(pa, pb, bins): pairs co-located in the hour from ``first_bin``, with the
-    number of bins they shared. ``pa`` < ``pb``; GPS fixes only."""
+    number of bins they shared. ``pa`` < ``pb``; GPS fixes only.
+
+    DuckDB reads the hour (row groups pruned on ``bin``); a compiled kernel joins
+    each (bin, cell) run with itself and its half-neighbourhood, two threads at once.
+    """
     if distance_m > GRID_DM / 10:
         raise InvalidInput(
             f"distance_m must be at most the grid side ({GRID_DM / 10} m)",
             field="distance_m",
         )
     con = _connect()
-    offsets = ", ".join(str(o) for o in HALF_NEIGHBOURS)
-    r2 = int(distance_m * 10) ** 2
-    table = con.sql(
-        "WITH p AS (SELECT person_key, bin, gkey, x_dm, y_dm FROM read_parquet(?) "  # noqa: S608
-        "  WHERE source = 'gps' AND bin BETWEEN ? AND ?), "
-        f"b AS (SELECT *, unnest([{offsets}]) AS off FROM p) "
-        "SELECT least(a.person_key, b.person_key) AS pa, "
-        "greatest(a.person_key, b.person_key) AS pb, count(*) AS bins "
-        "FROM p a JOIN b ON a.bin = b.bin AND a.gkey = b.gkey - b.off "
-        "WHERE (b.off <> 0 OR a.person_key < b.person_key) "
-        "AND a.person_key <> b.person_key "
-        "AND (a.x_dm - b.x_dm) * (a.x_dm - b.x_dm) "
-        "+ (a.y_dm - b.y_dm) * (a.y_dm - b.y_dm) <= ? GROUP BY ALL",
-        params=[files, first_bin, first_bin + BINS_PER_HOUR - 1, r2],
+    hour = con.sql(
+        "SELECT person_key, bin, gkey, x_dm, y_dm FROM read_parquet(?) "
+        "WHERE source = 'gps' AND bin BETWEEN ? AND ?",
+        params=[files, first_bin, first_bin + BINS_PER_HOUR - 1],
     ).to_arrow_table()
     con.close()
-    assert table is not None
-    return table
+    assert hour is not None
+    keys = hour["person_key"].to_numpy()
+    people, person = np.unique(keys, return_inverse=True)  # dense, in key order
+    cell = (hour["bin"].to_numpy().astype(np.int64) - first_bin) << BIN_SHIFT
+    cell += hour["gkey"].to_numpy().astype(np.int64)
+    order = np.argsort(cell, kind="stable")
+    cell = cell[order]
+    x = hour["x_dm"].to_numpy().astype(np.int64)[order]
+    y = hour["y_dm"].to_numpy().astype(np.int64)[order]
+    person = person.astype(np.int64)[order]
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    run_key = cell[starts]
+    bounds = np.r_[starts, len(cell)].astype(np.int64)
+    near = _neighbour_runs(run_key, np.array(HALF_NEIGHBOURS, dtype=np.int64))
+    r2 = int(distance_m * 10) ** 2
+    n = np.int64(len(people))
+    parts = split_map(
+        lambda part: _pair_codes(
+            bounds, near, x, y, person, r2, n, part.start, part.stop
+        ),
+        len(run_key),
+        min_chunk=1_000,
+    )
+    codes, counts = np.unique(np.concatenate(parts), return_counts=True)
+    return pa.table(
+        {
+            "pa": pa.array(people[codes // n], pa.int64()),
+            "pb": pa.array(people[codes % n], pa.int64()),
+            "bins": pa.array(counts, pa.int64()),
+        }
+    )
+
+
+@kernel
+def _neighbour_runs(run_key: Ints, offsets: Ints) -> Ints:
+    """For each run (one bin, one cell) and offset, the run of the cell at that
+    offset in the same bin, or -1."""
+    out = np.full((len(run_key), len(offsets)), -1, dtype=np.int64)
+    for r in range(len(run_key)):
+        for k in range(len(offsets)):
+            want = run_key[r] + offsets[k]
+            j = np.searchsorted(run_key, want)
+            if j < len(run_key) and run_key[j] == want:
+                out[r, k] = j
+    return out
+
+
+@kernel
+def _pair_codes(
+    bounds: Ints,
+    near: Ints,
+    x: Ints,
+    y: Ints,
+    person: Ints,
+    r2: int,
+    n: np.int64,
+    lo: int,
+    hi: int,
+) -> Ints:
+    """Pair codes (lower person × n + higher) of every co-located pair-bin in runs
+    ``lo``..``hi``: counted in a first pass, written in a second."""
+    total = 0
+    for fill in range(2):
+        if fill:
+            out = np.empty(total, dtype=np.int64)
+        m = 0
+        for r in range(lo, hi):
+            for k in range(near.shape[1]):
+                j = near[r, k]
+                if j < 0:
+                    continue
+                for i in range(bounds[r], bounds[r + 1]):
+                    first = i + 1 if j == r else bounds[j]
+                    for q in range(first, bounds[j + 1]):
+                        dx = x[i] - x[q]
+                        dy = y[i] - y[q]
+                        if dx * dx + dy * dy <= r2 and person[i] != person[q]:
+                            if fill:
+                                a, b = person[i], person[q]
+                                out[m] = min(a, b) * n + max(a, b)
+                            m += 1
+        total = m
+    return out
 
 
 def first_bins(day: date) -> list[int]:
