@@ -4,7 +4,8 @@ An index case, one of their household and one co-worker are confirmed on the cit
 last day; for each, the ``seoul`` investigator opens an investigation and requests
 GPS, check-in, card and place-device data, the ``approver`` approves, and the engine
 rebuilds the route, finds the contacts and issues quarantine orders to the high-risk
-ones — so the dashboard shows routes, contacts, a chain and a cluster.
+ones; for the index case, the closest contacts' own contacts are traced too — so the
+dashboard shows routes, contacts of both degrees, a chain and a cluster.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from outbreak.trace import service as inv
 from outbreak.trace.service import TraceContext
 from outbreak.types import (
     DataSource,
+    ExposureKind,
     IdentifierKind,
     InfectionSource,
     OrderKind,
@@ -105,6 +107,18 @@ def load_investigations(
         found = run.trace_contacts(seoul, ctx, i.id)
         high = [c.id for c in found if c.risk == RiskLevel.HIGH]
         run.issue_orders(seoul, ctx, i.id, contact_ids=high, kind=OrderKind.QUARANTINE)
+        if not opened:  # the index case: who did its closest contacts meet?
+            closest = [c.id for c in found if c.kind == ExposureKind.CO_LOCATION][:3]
+            for source in (DataSource.GPS, DataSource.PLACE_DEVICES):
+                r = inv.request_data(
+                    seoul,
+                    i.id,
+                    source=source,
+                    reason="Contacts of the closest contacts (demo)",
+                    contact_ids=closest,
+                )
+                inv.decide_request(approver, r.id, approve=True, note="demo")
+            run.trace_contacts_of_contacts(seoul, ctx, i.id)
         session.commit()
         opened += 1
     return opened

@@ -79,6 +79,19 @@ def test_investigation_page_shows_route_contacts_and_chain(
     box = page.locator("#route-map").bounding_box()
     assert box is not None and box["width"] > 300
     page.screenshot(path=str(tmp_path / "investigation.png"), full_page=True)
+    # the index case's closest contacts were traced in turn: their contacts are listed
+    page.click("nav >> text=역학조사")
+    links = page.locator("#investigations-table a").all()
+    hrefs = [a.get_attribute("href") for a in links]
+    with_second = []
+    for href in hrefs:
+        page.goto(f"{server}{href}")
+        rows = page.locator("#second-degree-table tbody tr")
+        if rows.count():
+            with_second.append(href)
+            assert "2차" in rows.first.inner_text()
+            assert "접촉자" in page.locator("#requests-table").inner_text()
+    assert len(with_second) == 1
     page.click("#lang-en")
     page.wait_for_selector("#route-map")
     assert page.locator("h1").inner_text().startswith("Investigation")

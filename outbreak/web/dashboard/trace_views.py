@@ -26,6 +26,7 @@ from outbreak.types import KST
 from outbreak.web.dashboard.views import _caller, _lang, _render, _to_login
 from outbreak.web.deps import SessionDep, SettingsDep
 from outbreak.web.routes.trace import contact_public, get_trace
+from outbreak.web.schemas.trace import DataRequestPublic
 
 router = APIRouter(include_in_schema=False)
 WIDTH = 640
@@ -135,9 +136,13 @@ def investigation_page(
         i = inv.get_investigation(access, inv_id)
         stays = run.route_of(access, inv_id)
         contacts = [contact_public(c) for c in run.contacts_of(access, inv_id)]
-        requests = inv.requests_of(access, inv_id)
+        requests = [
+            DataRequestPublic.model_validate(r) for r in inv.requests_of(access, inv_id)
+        ]
     except (PermissionDenied, NotFound):
         return _render(request, "forbidden.html", {"principal": principal}, 403)
+    first = [c for c in contacts if c.degree == 1]
+    second = [c for c in contacts if c.degree == 2]
     marks, outlines = route_svg(stays)
     places = {
         s.place_id: ctx.places.get(s.place_id) for s in stays if s.place_id is not None
@@ -152,9 +157,11 @@ def investigation_page(
             "marks": marks,
             "outlines": outlines,
             "places": places,
-            "contacts": contacts[:MAX_CONTACTS],
-            "more": max(0, len(contacts) - MAX_CONTACTS),
-            "n_contacts": len(contacts),
+            "contacts": first[:MAX_CONTACTS],
+            "more": max(0, len(first) - MAX_CONTACTS),
+            "n_contacts": len(first),
+            "second": second[:MAX_CONTACTS],
+            "more_second": max(0, len(second) - MAX_CONTACTS),
             "requests": requests,
             "kst": _kst,
             "lang": _lang(request),
