@@ -13,6 +13,7 @@ shuffle) — with identical answers.
 from __future__ import annotations
 
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -52,35 +53,53 @@ def day_files(store: MovementStore, day: date) -> list[str]:
     return [str(f) for d in tiles for f in store.live(d)]
 
 
-def hour_pairs(files: list[str], first_bin: int, *, distance_m: float = 20) -> pa.Table:
-    """(pa, pb, bins): pairs co-located in the hour from ``first_bin``, with the
-    number of bins they shared. ``pa`` < ``pb``; GPS fixes only.
-
-    DuckDB reads the hour (row groups pruned on ``bin``); a compiled kernel joins
-    each (bin, cell) run with itself and its half-neighbourhood, two threads at once.
-    """
-    if distance_m > GRID_DM / 10:
-        raise InvalidInput(
-            f"distance_m must be at most the grid side ({GRID_DM / 10} m)",
-            field="distance_m",
-        )
-    con = _connect()
+def _read_hour(
+    files: list[str], first_bin: int, con: duckdb.DuckDBPyConnection | None = None
+) -> pa.Table:
+    own = con is None
+    con = con or _connect()
     hour = con.sql(
         "SELECT person_key, bin, gkey, x_dm, y_dm FROM read_parquet(?) "
         "WHERE source = 'gps' AND bin BETWEEN ? AND ?",
         params=[files, first_bin, first_bin + BINS_PER_HOUR - 1],
     ).to_arrow_table()
-    con.close()
+    if own:
+        con.close()
     assert hour is not None
-    keys = hour["person_key"].to_numpy()
-    people, person = np.unique(keys, return_inverse=True)  # dense, in key order
+    return hour
+
+
+def _check_distance(distance_m: float) -> None:
+    if distance_m > GRID_DM / 10:
+        raise InvalidInput(
+            f"distance_m must be at most the grid side ({GRID_DM / 10} m)",
+            field="distance_m",
+        )
+
+
+def _hour_counts(
+    hour: pa.Table,
+    first_bin: int,
+    people: Ints,
+    distance_m: float,
+    index: tuple[Ints, Ints] | None = None,
+) -> tuple[Ints, NDArray[np.int32]]:
+    """Pair codes (a × len(people) + b, a < b indexing ``people``) of the pairs
+    co-located in the hour, sorted, with the bins each pair shared. ``index`` is
+    ``_index(people)``, built once for the day."""
+    index = index or _index(people)
+    person = _lookup(*index, hour["person_key"].to_numpy().astype(np.int64))
+    if len(person) and person.min() < 0:
+        raise RuntimeError(
+            "a person appeared in the day's files after they were listed"
+        )
     cell = (hour["bin"].to_numpy().astype(np.int64) - first_bin) << BIN_SHIFT
     cell += hour["gkey"].to_numpy().astype(np.int64)
     order = np.argsort(cell, kind="stable")
     cell = cell[order]
     x = hour["x_dm"].to_numpy().astype(np.int64)[order]
     y = hour["y_dm"].to_numpy().astype(np.int64)[order]
-    person = person.astype(np.int64)[order]
+    person = person[order]
     starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
     run_key = cell[starts]
     bounds = np.r_[starts, len(cell)].astype(np.int64)
@@ -94,25 +113,159 @@ def hour_pairs(files: list[str], first_bin: int, *, distance_m: float = 20) -> p
         len(run_key),
         min_chunk=1_000,
     )
-    codes, counts = np.unique(np.concatenate(parts), return_counts=True)
+    codes = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    del parts
+    return _aggregate(codes, n)
+
+
+def hour_pairs(files: list[str], first_bin: int, *, distance_m: float = 20) -> pa.Table:
+    """(pa, pb, bins): pairs co-located in the hour from ``first_bin``, with the
+    number of bins they shared. ``pa`` < ``pb``; GPS fixes only.
+
+    DuckDB reads the hour (row groups pruned on ``bin``); compiled kernels join each
+    (bin, cell) run with itself and its half-neighbourhood, two threads at once, and
+    count each pair's bins.
+    """
+    _check_distance(distance_m)
+    hour = _read_hour(files, first_bin)
+    people = np.unique(hour["person_key"].to_numpy())
+    codes, counts = _hour_counts(hour, first_bin, people, distance_m)
+    return _pairs_table(people, codes, counts)
+
+
+def _pairs_table(people: Ints, codes: Ints, counts: NDArray[np.int32]) -> pa.Table:
+    n = max(1, len(people))
     return pa.table(
         {
             "pa": pa.array(people[codes // n], pa.int64()),
             "pb": pa.array(people[codes % n], pa.int64()),
-            "bins": pa.array(counts, pa.int64()),
+            "bins": pa.array(counts.astype(np.int64), pa.int64()),
         }
     )
 
 
 @kernel
+def _index(people: Ints) -> tuple[Ints, Ints]:
+    """An open-addressing hash table: person key → position in ``people``."""
+    size = 1
+    while size < 2 * len(people) + 2:
+        size *= 2
+    slots = np.full(size, -1, dtype=np.int64)
+    keys = np.zeros(size, dtype=np.int64)
+    for i in range(len(people)):
+        h = (people[i] * np.int64(-7046029254386353131)) & (size - 1)
+        while slots[h] >= 0:
+            h = (h + 1) & (size - 1)
+        slots[h], keys[h] = i, people[i]
+    return keys, slots
+
+
+@kernel
+def _lookup(keys: Ints, slots: Ints, wanted: Ints) -> Ints:
+    """Positions of ``wanted`` keys, -1 for a key not in the table."""
+    out = np.empty(len(wanted), dtype=np.int64)
+    mask = len(slots) - 1
+    for i in range(len(wanted)):
+        h = (wanted[i] * np.int64(-7046029254386353131)) & mask
+        while slots[h] >= 0 and keys[h] != wanted[i]:
+            h = (h + 1) & mask
+        out[i] = slots[h]
+    return out
+
+
+def _aggregate(codes: Ints, n: np.int64) -> tuple[Ints, NDArray[np.int32]]:
+    """Sorted distinct pair codes and how often each occurs: a counting sort on the
+    lower person, then each person's short list sorted and counted (two threads) —
+    linear, unlike a sort of the whole list."""
+    out, first = _by_lower(codes, n)
+    times = np.empty(len(out), dtype=np.int32)
+    ends = split_map(
+        lambda part: (part, _count_runs(out, times, first, part.start, part.stop)),
+        int(n),
+        min_chunk=1_000,
+    )
+    keep = [slice(int(first[p.start]), int(u)) for p, u in ends]
+    return np.concatenate([out[k] for k in keep]), np.concatenate(
+        [times[k] for k in keep]
+    )
+
+
+@kernel
+def _by_lower(codes: Ints, n: np.int64) -> tuple[Ints, Ints]:
+    """Codes grouped by lower person (a counting sort); where each group starts."""
+    first = np.zeros(n + 1, dtype=np.int64)
+    for c in codes:
+        first[c // n + 1] += 1
+    for k in range(n):
+        first[k + 1] += first[k]
+    at = first[:-1].copy()
+    out = np.empty(len(codes), dtype=np.int64)
+    for c in codes:
+        k = c // n
+        out[at[k]] = c
+        at[k] += 1
+    return out, first
+
+
+@kernel
+def _count_runs(
+    out: Ints, times: NDArray[np.int32], first: Ints, k0: int, k1: int
+) -> int:
+    """Sort and count the groups of persons k0..k1 in place, compacted from the
+    start of group k0; returns where the compacted part ends."""
+    u = first[k0]
+    for k in range(k0, k1):
+        lo, hi = first[k], first[k + 1]
+        if hi == lo:
+            continue
+        out[lo:hi].sort()
+        prev = -1
+        for i in range(lo, hi):
+            if out[i] == prev:
+                times[u - 1] += 1
+            else:
+                prev = out[i]
+                out[u] = prev
+                times[u] = 1
+                u += 1
+    return int(u)
+
+
+@kernel
+def _merge(
+    a: Ints, na: NDArray[np.int32], b: Ints, nb: NDArray[np.int32]
+) -> tuple[Ints, NDArray[np.int32]]:
+    """Two sorted (code, count) lists as one, counts of equal codes summed."""
+    out = np.empty(len(a) + len(b), dtype=np.int64)
+    times = np.empty(len(a) + len(b), dtype=np.int32)
+    i = j = u = 0
+    while i < len(a) or j < len(b):
+        if j == len(b) or (i < len(a) and a[i] < b[j]):
+            out[u], times[u] = a[i], na[i]
+            i += 1
+        elif i == len(a) or b[j] < a[i]:
+            out[u], times[u] = b[j], nb[j]
+            j += 1
+        else:
+            out[u], times[u] = a[i], na[i] + nb[j]
+            i += 1
+            j += 1
+        u += 1
+    return out[:u].copy(), times[:u].copy()
+
+
+@kernel
 def _neighbour_runs(run_key: Ints, offsets: Ints) -> Ints:
     """For each run (one bin, one cell) and offset, the run of the cell at that
-    offset in the same bin, or -1."""
+    offset in the same bin, or -1: one forward pass per offset (keys are sorted and
+    offsets not negative)."""
     out = np.full((len(run_key), len(offsets)), -1, dtype=np.int64)
-    for r in range(len(run_key)):
-        for k in range(len(offsets)):
+    for k in range(len(offsets)):
+        j = 0
+        for r in range(len(run_key)):
             want = run_key[r] + offsets[k]
-            j = np.searchsorted(run_key, want)
+            while j < len(run_key) and run_key[j] < want:
+                j += 1
             if j < len(run_key) and run_key[j] == want:
                 out[r, k] = j
     return out
@@ -163,33 +316,62 @@ def first_bins(day: date) -> list[int]:
 
 
 def contact_graph(
-    store: MovementStore, day: date, *, distance_m: float = 20, min_bins: int = 3
+    store: MovementStore,
+    day: date,
+    *,
+    distance_m: float = 20,
+    min_bins: int = 3,
+    buckets: int = 16,
 ) -> pa.Table:
-    """The day's contact graph on this machine: (pa, pb, bins), sorted."""
+    """The day's contact graph on this machine: (pa, pb, bins), sorted.
+
+    Hour by hour; each hour's pair counts are merged into running totals kept in
+    ``buckets`` ranges of the lower person, so memory holds the distinct pairs once
+    plus one hour's pairs.
+    """
+    _check_distance(distance_m)
     files = day_files(store, day)
     if not files:
-        return pa.table(
-            {
-                "pa": pa.array([], pa.int64()),
-                "pb": pa.array([], pa.int64()),
-                "bins": pa.array([], pa.int64()),
-            }
+        return _pairs_table(
+            np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32)
         )
     con = _connect()
-    con.execute("CREATE TABLE acc (pa BIGINT, pb BIGINT, bins BIGINT)")
-    for first in first_bins(day):
-        part = hour_pairs(files, first, distance_m=distance_m)
-        con.register("part", part)
-        con.execute("INSERT INTO acc SELECT * FROM part")
-        con.unregister("part")
-    out = con.sql(
-        "SELECT pa, pb, sum(bins)::BIGINT AS bins FROM acc GROUP BY ALL "
-        "HAVING sum(bins) >= ? ORDER BY pa, pb",
-        params=[min_bins],
-    ).to_arrow_table()
+    people = np.sort(
+        con.sql(
+            "SELECT DISTINCT person_key FROM read_parquet(?) WHERE source = 'gps'",
+            params=[files],
+        )
+        .to_arrow_table()["person_key"]
+        .to_numpy()
+    )
+    n = len(people)
+    edges = np.linspace(0, n, buckets + 1).astype(np.int64) * n
+    index = _index(people)
+    totals = [(np.empty(0, np.int64), np.empty(0, np.int32)) for _ in range(buckets)]
+    hours = first_bins(day)
+    with ThreadPoolExecutor(max_workers=1) as reader:  # reads the next hour meanwhile
+        ahead = reader.submit(_read_hour, files, hours[0], con)
+        for h, first in enumerate(hours):
+            hour = ahead.result()
+            if h + 1 < len(hours):
+                ahead = reader.submit(_read_hour, files, hours[h + 1], con)
+            codes, counts = _hour_counts(hour, first, people, distance_m, index)
+            del hour
+            cut = np.searchsorted(codes, edges)
+            for k in range(buckets):
+                part = slice(cut[k], cut[k + 1])
+                if part.start < part.stop:
+                    totals[k] = _merge(*totals[k], codes[part], counts[part])
+            del codes, counts
     con.close()
-    assert out is not None
-    return out
+    for k, (codes, counts) in enumerate(totals):
+        keep = counts >= min_bins
+        totals[k] = (codes[keep], counts[keep])
+    return _pairs_table(
+        people,
+        np.concatenate([c for c, _ in totals]),
+        np.concatenate([t for _, t in totals]),
+    )
 
 
 def contact_graph_dask(
