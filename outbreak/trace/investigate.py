@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import NoReturn
 
 import numpy as np
 import sqlalchemy as sa
@@ -64,13 +65,11 @@ def rebuild_route(access: Access, ctx: TraceContext, inv_id: int) -> list[RouteS
     }
     notes = _reported_stays(access, inv, ctx.places)
     if all(v is None for v in allowed.values()) and not notes:
-        access.refuse(
-            Permission.MOVEMENT_READ,
-            subject_type="investigation",
-            subject_id=str(inv.id),
-            reason="No approved data request covers any source of this case: "
+        _refuse_read(
+            access,
+            inv,
+            "No approved data request covers any source of this case: "
             "request telecom, gps, card or checkins data first",
-            field="source",
         )
     reader = MovementReader(ctx.store)
     tracks = {}
@@ -110,6 +109,17 @@ def rebuild_route(access: Access, ctx: TraceContext, inv_id: int) -> list[RouteS
     access.session.add_all(rows)
     access.session.flush()
     return rows
+
+
+def _refuse_read(access: Access, inv: InvestigationRow, reason: str) -> NoReturn:
+    """Refuse (and audit) a read no approved request covers."""
+    access.refuse(
+        Permission.MOVEMENT_READ,
+        subject_type="investigation",
+        subject_id=str(inv.id),
+        reason=reason,
+        field="source",
+    )
 
 
 def _read_track(
@@ -296,13 +306,11 @@ def trace_contacts_of_contacts(
         contacts=True,
     )
     if own is None or near is None:
-        access.refuse(
-            Permission.MOVEMENT_READ,
-            subject_type="investigation",
-            subject_id=str(inv.id),
-            reason="Contact-of-contact tracing needs approved gps and place_devices "
+        _refuse_read(
+            access,
+            inv,
+            "Contact-of-contact tracing needs approved gps and place_devices "
             "requests naming the contacts",
-            field="source",
         )
     first = list(  # one row per person: the riskiest exposure
         {
