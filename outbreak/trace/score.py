@@ -16,7 +16,14 @@ import pyarrow.parquet as pq
 from outbreak.ingest import MovementStore
 from outbreak.privacy import Pseudonymiser, key64
 from outbreak.synth.truth import Truth, identifiers
-from outbreak.trace.contacts import GPS, TELECOM, ContactRule, Presences, find_contacts
+from outbreak.trace.contacts import (
+    GPS,
+    TELECOM,
+    ContactRule,
+    PlaceVisits,
+    Presences,
+    find_contacts,
+)
 from outbreak.trace.engine import MovementReader
 from outbreak.trace.places import Places
 from outbreak.trace.registry import Households
@@ -114,6 +121,14 @@ class CityScorer:
             )
         own = {p: {self.phone_key[p], self.card_key[p]} for p in pids}
         near = self.reader.presences_many(routes, search_m=rule.search_m)
+        at = self.reader.place_visits_many(
+            {
+                p: sorted({s.place_id for s in r if s.place_id is not None})
+                for p, r in routes.items()
+            },
+            window,
+            exclude={p: sorted(own[p]) for p in pids},
+        )
         out = {}
         for pid, route in routes.items():
             pres = near.get(pid, Presences.empty())
@@ -121,10 +136,9 @@ class CityScorer:
                 pres = _drop(pres, GPS)
             if "telecom" not in mix:
                 pres = _drop(pres, TELECOM)
-            places = sorted({s.place_id for s in route if s.place_id is not None})
-            pv = self.reader.place_visits(places, window, exclude=sorted(own[pid]))
+            pv = at.get(pid, PlaceVisits.empty())
             keep = np.array([s in mix for s in pv.source], dtype=bool)
-            pv = type(pv)(
+            pv = PlaceVisits(
                 pv.person[keep],
                 pv.place_id[keep],
                 pv.t[keep],
