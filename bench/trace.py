@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from outbreak.audit import Access
 from outbreak.auth import Principal
@@ -36,10 +37,10 @@ from outbreak.synth.generate import START, generate
 from outbreak.trace.contacts import ContactRule
 from outbreak.trace.graph import (
     HALF_NEIGHBOURS,
-    contact_graph,
     contact_graph_dask,
     day_files,
     first_bins,
+    write_contact_graph,
 )
 from outbreak.trace.route import RouteRule
 from outbreak.trace.score import MIXES, CityScorer
@@ -54,7 +55,12 @@ def peak_rss_gib() -> float:
 
 
 def build(root: Path, people: int, days: int, seed: int) -> MovementStore:
-    """Generate and ingest a city (timed and printed)."""
+    """Generate and ingest a city (timed and printed); a city already built in
+    ``root`` by an earlier run (``--root``) is reused."""
+    done = root / "built.txt"
+    if done.exists():
+        print(f"reusing the city in {root} ({done.read_text().strip()})")
+        return MovementStore(root / "movement")
     began = time.perf_counter()
     generate(root / "city", people=people, days=days, seed=seed)
     engine = make_engine(f"sqlite:///{root / 'db.sqlite'}")
@@ -70,6 +76,7 @@ def build(root: Path, people: int, days: int, seed: int) -> MovementStore:
         f"city of {people:,} × {days} day(s) built and ingested in "
         f"{time.perf_counter() - began:.0f} s"
     )
+    done.write_text(f"{people} people, {days} days, seed {seed}\n")
     return store
 
 
@@ -128,6 +135,9 @@ def main() -> None:
         "--no-q3-baseline", action="store_true", help="skip Q3's SQL baseline"
     )
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument(
+        "--root", type=Path, help="build the city here and keep it (reused if built)"
+    )
     args = parser.parse_args()
     if args.accuracy:
         people, days, seed, n_index = 10_000, 2, 3, 30
@@ -136,7 +146,8 @@ def main() -> None:
     if args.smoke:
         people, days, n_index = 400, 1, 3
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
+        root = args.root or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
         store = build(root, people, days, seed)
         scorer = CityScorer(root / "city", store, KEYS.pseudonymiser)
         t0 = int(kst_midnight(START).timestamp())
@@ -177,7 +188,7 @@ def main() -> None:
                 f"{(load_s + query_s) / ours:.1f}× with its load"
             )
         if not args.no_q3:
-            q3(store, args.dask or args.smoke, not args.no_q3_baseline)
+            q3(store, root, args.dask or args.smoke, not args.no_q3_baseline)
         print(f"peak RSS {peak_rss_gib():.2f} GiB")
 
 
@@ -213,18 +224,25 @@ def sql_q3(store: MovementStore) -> pa.Table:
     return out
 
 
-def q3(store: MovementStore, with_dask: bool, with_sql: bool) -> None:
-    """The day's whole contact graph, in one process and (optionally) on Dask,
-    against the SQL baseline."""
+def q3(store: MovementStore, root: Path, with_dask: bool, with_sql: bool) -> None:
+    """The day's whole contact graph written to Parquet, in one process; optionally
+    on Dask and as the SQL baseline, with the answers compared."""
+    out = root / "q3-pairs.parquet"
     began = time.perf_counter()
-    single = contact_graph(store, START)
+    pairs = write_contact_graph(store, START, out)
     single_s = time.perf_counter() - began
-    pair_bins = int(pc.sum(single["bins"]).as_py() or 0)
+    pair_bins = sum(
+        int(pc.sum(b.column("bins")).as_py() or 0)
+        for b in pq.ParquetFile(out).iter_batches(columns=["bins"])
+    )
     print(
-        f"Q3 the day's contact graph: {single.num_rows:,} pairs "
-        f"({pair_bins:,} pair-bins) in {single_s:.1f} s "
+        f"Q3 the day's contact graph: {pairs:,} pairs "
+        f"({pair_bins:,} pair-bins) in {single_s:.1f} s, written to Parquet "
         f"(peak RSS so far {peak_rss_gib():.2f} GiB)"
     )
+    if not (with_sql or with_dask):
+        return
+    single = pq.read_table(out)
     if with_sql:
         began = time.perf_counter()
         base = sql_q3(store)

@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-import pyarrow.parquet as pq
 from rich.table import Table
 from sqlalchemy.orm import Session
 
@@ -250,14 +249,12 @@ def graph_cmd(
     """The day's whole contact graph (pairs within 20 m for >= 15 min) as Parquet."""
     began = time.perf_counter()
     with state.session() as session:
-        graph = day_graph(
+        pairs = day_graph(
             _access(session, user, "contact graph of the day"),
             _ctx(state).store,
             day.date(),
+            out,
             dask=use_dask,
             scheduler=scheduler,
         )
-    pq.write_table(graph, out, compression="zstd")
-    console.print(
-        f"{graph.num_rows:,} pairs in {time.perf_counter() - began:.1f} s → {out}"
-    )
+    console.print(f"{pairs:,} pairs in {time.perf_counter() - began:.1f} s → {out}")

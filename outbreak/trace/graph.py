@@ -13,6 +13,7 @@ shuffle) — with identical answers.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from outbreak.errors import InvalidInput
@@ -106,16 +108,20 @@ def _hour_counts(
     near = _neighbour_runs(run_key, np.array(HALF_NEIGHBOURS, dtype=np.int64))
     r2 = int(distance_m * 10) ** 2
     n = np.int64(len(people))
-    parts = split_map(
-        lambda part: _pair_codes(
-            bounds, near, x, y, person, r2, n, part.start, part.stop
-        ),
-        len(run_key),
-        min_chunk=1_000,
-    )
-    codes = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    del parts
-    return _aggregate(codes, n)
+    codes, counts = np.empty(0, np.int64), np.empty(0, np.int32)
+    edges = np.searchsorted(run_key, np.arange(BINS_PER_HOUR + 1) << BIN_SHIFT)
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):  # bin by bin: bounded
+
+        def runs(part: slice, lo: int = int(lo)) -> Ints:
+            return _pair_codes(
+                bounds, near, x, y, person, r2, n, lo + part.start, lo + part.stop
+            )
+
+        parts = split_map(runs, int(hi - lo), min_chunk=1_000)
+        more = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        del parts
+        codes, counts = _merge(codes, counts, *_aggregate(more, n))
+    return codes, counts
 
 
 def hour_pairs(files: list[str], first_bin: int, *, distance_m: float = 20) -> pa.Table:
@@ -316,25 +322,60 @@ def first_bins(day: date) -> list[int]:
 
 
 def contact_graph(
+    store: MovementStore, day: date, *, distance_m: float = 20, min_bins: int = 3
+) -> pa.Table:
+    """The day's contact graph on this machine, in memory: (pa, pb, bins), sorted.
+    For a city, :func:`write_contact_graph` streams it to a file instead."""
+    parts = list(_graph_parts(store, day, distance_m=distance_m, min_bins=min_bins))
+    return pa.concat_tables([_pairs_table(*EMPTY), *parts])
+
+
+def write_contact_graph(
     store: MovementStore,
     day: date,
+    path: Path,
     *,
     distance_m: float = 20,
     min_bins: int = 3,
-    buckets: int = 16,
-) -> pa.Table:
-    """The day's contact graph on this machine: (pa, pb, bins), sorted.
+) -> int:
+    """Write the day's contact graph to a Parquet file, a range of persons at a time
+    (memory: the day's distinct pairs once, not the graph twice); returns the pairs.
+    The file appears whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    written = 0
+    with pq.ParquetWriter(partial, GRAPH_SCHEMA, compression="zstd") as writer:
+        for part in _graph_parts(store, day, distance_m=distance_m, min_bins=min_bins):
+            writer.write_table(part)
+            written += part.num_rows
+    partial.replace(path)
+    return written
 
-    Hour by hour; each hour's pair counts are merged into running totals kept in
-    ``buckets`` ranges of the lower person, so memory holds the distinct pairs once
-    plus one hour's pairs.
+
+EMPTY = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32))
+FREED = (np.zeros(1, np.int64), np.empty(0, np.uint32), np.empty(0, np.uint16))
+GRAPH_SCHEMA = pa.schema([("pa", pa.int64()), ("pb", pa.int64()), ("bins", pa.int64())])
+
+
+def _graph_parts(
+    store: MovementStore,
+    day: date,
+    *,
+    distance_m: float,
+    min_bins: int,
+    buckets: int = 16,
+) -> Iterator[pa.Table]:
+    """The graph in ``buckets`` sorted parts (ranges of the lower person).
+
+    Hour by hour, the next hour read while this one is joined; each hour's counts
+    are merged into running totals kept per range of lower persons as compressed
+    rows (per person, the sorted higher persons as uint32 and their bins as uint16:
+    6 bytes a pair).
     """
     _check_distance(distance_m)
     files = day_files(store, day)
     if not files:
-        return _pairs_table(
-            np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32)
-        )
+        return
     con = _connect()
     people = np.sort(
         con.sql(
@@ -345,9 +386,16 @@ def contact_graph(
         .to_numpy()
     )
     n = len(people)
-    edges = np.linspace(0, n, buckets + 1).astype(np.int64) * n
+    lows = np.linspace(0, n, buckets + 1).astype(np.int64)
     index = _index(people)
-    totals = [(np.empty(0, np.int64), np.empty(0, np.int32)) for _ in range(buckets)]
+    totals = [
+        (
+            np.zeros(hi - lo + 1, np.int64),
+            np.empty(0, np.uint32),
+            np.empty(0, np.uint16),
+        )
+        for lo, hi in zip(lows[:-1], lows[1:], strict=True)
+    ]
     hours = first_bins(day)
     with ThreadPoolExecutor(max_workers=1) as reader:  # reads the next hour meanwhile
         ahead = reader.submit(_read_hour, files, hours[0], con)
@@ -357,21 +405,67 @@ def contact_graph(
                 ahead = reader.submit(_read_hour, files, hours[h + 1], con)
             codes, counts = _hour_counts(hour, first, people, distance_m, index)
             del hour
-            cut = np.searchsorted(codes, edges)
+            cut = np.searchsorted(codes, lows * n)
             for k in range(buckets):
-                part = slice(cut[k], cut[k + 1])
-                if part.start < part.stop:
-                    totals[k] = _merge(*totals[k], codes[part], counts[part])
+                if cut[k] < cut[k + 1]:
+                    part = slice(cut[k], cut[k + 1])
+                    totals[k] = _merge_rows(
+                        *totals[k], codes[part], counts[part], lows[k], np.int64(n)
+                    )
             del codes, counts
     con.close()
-    for k, (codes, counts) in enumerate(totals):
-        keep = counts >= min_bins
-        totals[k] = (codes[keep], counts[keep])
-    return _pairs_table(
-        people,
-        np.concatenate([c for c, _ in totals]),
-        np.concatenate([t for _, t in totals]),
-    )
+    for k in range(buckets):
+        start, higher, bins = totals[k]
+        totals[k] = FREED  # free each range once written
+        lower = lows[k] + np.repeat(np.arange(len(start) - 1), np.diff(start))
+        keep = bins >= min_bins
+        yield pa.table(
+            {
+                "pa": pa.array(people[lower[keep]], pa.int64()),
+                "pb": pa.array(people[higher[keep].astype(np.int64)], pa.int64()),
+                "bins": pa.array(bins[keep].astype(np.int64), pa.int64()),
+            }
+        )
+
+
+@kernel
+def _merge_rows(
+    start: Ints,
+    higher: NDArray[np.uint32],
+    bins: NDArray[np.uint16],
+    codes: Ints,
+    counts: NDArray[np.int32],
+    low: np.int64,
+    n: np.int64,
+) -> tuple[Ints, NDArray[np.uint32], NDArray[np.uint16]]:
+    """Running totals (rows per lower person from ``low``) plus an hour's sorted
+    (code, count) pairs of those persons."""
+    rows = len(start) - 1
+    new_start = np.zeros(rows + 1, dtype=np.int64)
+    new_higher = np.empty(len(higher) + len(codes), dtype=np.uint32)
+    new_bins = np.empty(len(higher) + len(codes), dtype=np.uint16)
+    u = 0
+    j = 0
+    for r in range(rows):
+        i, end = start[r], start[r + 1]
+        a = low + r
+        while i < end or (j < len(codes) and codes[j] // n == a):
+            take_new = j < len(codes) and codes[j] // n == a
+            b = codes[j] - a * n if take_new else -1
+            if i < end and (not take_new or higher[i] < b):
+                new_higher[u], new_bins[u] = higher[i], bins[i]
+                i += 1
+            elif i < end and higher[i] == b:
+                new_higher[u] = higher[i]
+                new_bins[u] = min(65535, bins[i] + counts[j])
+                i += 1
+                j += 1
+            else:
+                new_higher[u], new_bins[u] = b, min(65535, counts[j])
+                j += 1
+            u += 1
+        new_start[r + 1] = u
+    return new_start, new_higher[:u].copy(), new_bins[:u].copy()
 
 
 def contact_graph_dask(

@@ -12,9 +12,10 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import networkx as nx
-import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from outbreak.audit import Access
@@ -38,7 +39,7 @@ from outbreak.trace.chains import (
     infer_links,
     same_place_pairs,
 )
-from outbreak.trace.graph import contact_graph, contact_graph_dask
+from outbreak.trace.graph import contact_graph_dask, write_contact_graph
 from outbreak.trace.places import Places
 from outbreak.trace.service import window_of
 from outbreak.types import ClusterKind
@@ -166,12 +167,14 @@ def day_graph(
     access: Access,
     store: MovementStore,
     day: date,
+    out: Path,
     *,
     dask: bool = False,
     scheduler: str | None = None,
-) -> pa.Table:
-    """The whole day's contact graph (Q3): a read of everyone's fixes nationwide, so
-    it needs ``population.read`` (administrators only) and is audited."""
+) -> int:
+    """Write the whole day's contact graph (Q3) to ``out`` (Parquet); returns the
+    pairs. A read of everyone's fixes nationwide, so it needs ``population.read``
+    (administrators only) and is audited."""
     access.check(
         Permission.POPULATION_READ,
         subject_type="contact_graph",
@@ -180,5 +183,7 @@ def day_graph(
     )
     access.session.commit()
     if dask or scheduler:
-        return contact_graph_dask(store, day, scheduler=scheduler)
-    return contact_graph(store, day)
+        graph = contact_graph_dask(store, day, scheduler=scheduler)
+        pq.write_table(graph, out, compression="zstd")
+        return int(graph.num_rows)
+    return write_contact_graph(store, day, out)

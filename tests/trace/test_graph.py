@@ -4,13 +4,20 @@ one process."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from outbreak.errors import InvalidInput
 from outbreak.trace.engine import MovementReader
-from outbreak.trace.graph import contact_graph, contact_graph_dask, hour_pairs
+from outbreak.trace.graph import (
+    contact_graph,
+    contact_graph_dask,
+    hour_pairs,
+    write_contact_graph,
+)
 from tests.trace.conftest import DAY, City
 
 
@@ -56,3 +63,12 @@ def test_dask_gives_the_same_graph(city: City) -> None:
 def test_the_grid_bounds_the_distance(city: City) -> None:
     with pytest.raises(InvalidInput):
         hour_pairs([], 0, distance_m=25)
+
+
+def test_the_graph_streams_to_a_file(city: City, tmp_path: Path) -> None:
+    out = tmp_path / "graph" / "pairs.parquet"
+    written = write_contact_graph(city.store, DAY, out)
+    on_disk = pq.read_table(out)
+    assert written == on_disk.num_rows > 100
+    assert on_disk.equals(contact_graph(city.store, DAY))
+    assert [p.name for p in out.parent.iterdir()] == ["pairs.parquet"]
