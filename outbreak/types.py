@@ -108,3 +108,24 @@ class OrderKind(StrEnum):
 
     TEST = "test"
     QUARANTINE = "quarantine"
+
+
+class QuarantineState(StrEnum):
+    """Where a self-quarantine order is."""
+
+    ISSUED = "issued"
+    ACTIVE = "active"
+    RELEASED = "released"
+    BREACHED = "breached"
+    CONVERTED = "converted"  # tested positive: now a case
+
+
+class AlertRule(StrEnum):
+    """Why a quarantine alert was raised."""
+
+    MISSED_CHECKIN = "missed_checkin"
+    SYMPTOMS = "symptoms"
+    GEOFENCE = "geofence"
+    NO_HEARTBEAT = "no_heartbeat"
+    BAND_DISTANCE = "band_distance"
+    BAND_TAMPER = "band_tamper"
