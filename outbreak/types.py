@@ -129,3 +129,26 @@ class AlertRule(StrEnum):
     NO_HEARTBEAT = "no_heartbeat"
     BAND_DISTANCE = "band_distance"
     BAND_TAMPER = "band_tamper"
+
+
+class QuarantineSource(StrEnum):
+    """Why someone was ordered into self-quarantine."""
+
+    CONTACT = "contact"  # a close contact, from an investigation
+    ARRIVAL = "arrival"  # an arrival from abroad (entry screening)
+
+
+class ReportKind(StrEnum):
+    """What the citizen app (or the wristband through it) reported."""
+
+    CHECK = "check"  # symptom self-check
+    LOCATION = "location"
+    HEARTBEAT = "heartbeat"  # the phone moved (motion detection)
+    BAND = "band"  # wristband: distance to the phone, tamper
+
+
+class AlertState(StrEnum):
+    """An alert's handling."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"

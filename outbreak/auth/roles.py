@@ -36,6 +36,8 @@ class Permission(StrEnum):
     DATA_APPROVE = "data.approve"  # decide requests to read an investigation's data
     ORDER_WRITE = "order.write"  # issue test and quarantine orders
     POPULATION_READ = "population.read"  # everyone's movement data at once (Q3)
+    QUARANTINE_READ = "quarantine.read"  # orders, reports, alerts
+    QUARANTINE_WRITE = "quarantine.write"  # issue, acknowledge, release, extend
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
 
@@ -49,11 +51,12 @@ GRANTS: dict[Role, frozenset[Permission]] = {
                                         P.CONTACT_READ, P.CONTACT_WRITE, P.STATS_READ,
                                         P.MOVEMENT_INGEST, P.MOVEMENT_READ,
                                         P.INVESTIGATION_READ, P.INVESTIGATION_WRITE,
-                                        P.ORDER_WRITE}),
+                                        P.ORDER_WRITE, P.QUARANTINE_READ}),
     Role.DATA_APPROVER:      frozenset({P.CASE_READ, P.STATS_READ,
                                         P.INVESTIGATION_READ, P.DATA_APPROVE}),
     Role.QUARANTINE_OFFICER: frozenset({P.PERSON_READ, P.CASE_READ, P.CONTACT_READ,
-                                        P.STATS_READ, P.INVESTIGATION_READ}),
+                                        P.STATS_READ, P.INVESTIGATION_READ,
+                                        P.QUARANTINE_READ, P.QUARANTINE_WRITE}),
     Role.CLINIC_STAFF:       frozenset({P.PERSON_READ, P.PERSON_WRITE, P.CASE_READ,
                                         P.CASE_WRITE, P.STATS_READ}),
     Role.BED_COORDINATOR:    frozenset({P.PERSON_READ, P.CASE_READ, P.CASE_WRITE,

@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from outbreak.errors import Conflict, InvalidInput
+from outbreak.errors import Conflict, InvalidInput, InvalidTransition
 from outbreak.types import KST, AlertRule, QuarantineState
 
 S = QuarantineState
@@ -47,7 +47,7 @@ def transition(current: QuarantineState, target: QuarantineState) -> QuarantineS
     """The new state, or a clear refusal naming the field."""
     if target not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none"
-        raise Conflict(
+        raise InvalidTransition(
             f"An order that is {current.value} cannot become {target.value} "
             f"(allowed: {allowed})",
             field="state",
@@ -121,6 +121,7 @@ class Monitoring:
     escalate_after_min: int = 30
     checks_per_day: int = CHECKS_PER_DAY
     slot_grace_min: int = 60  # a slot counts as missed this long after it opened
+    snooze_min: int = 120  # an acknowledged periodic alert is not raised again sooner
 
 
 @dataclass(frozen=True)

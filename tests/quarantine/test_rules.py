@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from outbreak.errors import Conflict, InvalidInput
+from outbreak.errors import Conflict, InvalidInput, InvalidTransition
 from outbreak.quarantine import (
     TRANSITIONS,
     Geofence,
@@ -34,7 +34,7 @@ def test_every_transition_is_allowed_or_refused_by_name(
     if target in TRANSITIONS[current]:
         assert transition(current, target) == target
     else:
-        with pytest.raises(Conflict) as refused:
+        with pytest.raises(InvalidTransition) as refused:
             transition(current, target)
         assert refused.value.field == "state"
         assert current.value in str(refused.value) and target.value in str(

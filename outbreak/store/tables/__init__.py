@@ -11,6 +11,12 @@ from outbreak.store.tables.cases import (
 from outbreak.store.tables.geo import DistrictRow
 from outbreak.store.tables.ingest import IngestBatchRow
 from outbreak.store.tables.people import PERSONAL_COLUMNS, PersonRow
+from outbreak.store.tables.quarantine import (
+    OutboxRow,
+    QuarantineAlertRow,
+    QuarantineOrderRow,
+    QuarantineReportRow,
+)
 from outbreak.store.tables.trace import (
     DataRequestRow,
     InvestigationKeyRow,
@@ -38,7 +44,11 @@ __all__ = [
     "InvestigationNoteRow",
     "InvestigationRow",
     "OrderRow",
+    "OutboxRow",
     "PersonRow",
+    "QuarantineAlertRow",
+    "QuarantineOrderRow",
+    "QuarantineReportRow",
     "RouteStayRow",
     "TraceContactRow",
     "UserRoleRow",
