@@ -20,7 +20,7 @@ from outbreak.privacy import Keys
 from outbreak.store import make_engine, make_sessionmaker
 from outbreak.web.dashboard import rt_views, trace_views, views
 from outbreak.web.errors import install_error_handlers
-from outbreak.web.routes import admin, cases, model, movement, trace
+from outbreak.web.routes import admin, cases, model, movement, quarantine, trace
 
 log = logging.getLogger(__name__)
 # The dashboard loads nothing from elsewhere: a strict policy costs nothing.
@@ -59,6 +59,8 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.include_router(model.router)
     app.include_router(movement.router)
     app.include_router(trace.router)
+    app.include_router(quarantine.router)
+    app.include_router(quarantine.app_router)
     app.include_router(views.router)
     app.include_router(rt_views.router)
     app.include_router(trace_views.router)
