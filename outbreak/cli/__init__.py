@@ -16,6 +16,7 @@ from outbreak.cli.admin import audit, db, districts, retention, settings_cmd, us
 from outbreak.cli.context import CliState
 from outbreak.cli.ingest import ingest, retention_apply
 from outbreak.cli.model import model
+from outbreak.cli.quarantine import quarantine
 from outbreak.cli.serve import demo, serve
 from outbreak.cli.synth import synth
 from outbreak.cli.trace import trace
@@ -59,6 +60,7 @@ for command in (
     synth,
     ingest,
     trace,
+    quarantine,
 ):
     main.add_command(command)
 

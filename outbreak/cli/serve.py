@@ -46,6 +46,7 @@ def _demo_city(state: CliState, people: int) -> None:
     from outbreak.auth import principal_for
     from outbreak.cli.ingest import movement_store
     from outbreak.ingest import ingest_city
+    from outbreak.quarantine.demo import load_quarantine
     from outbreak.synth.generate import START, generate
     from outbreak.trace.demo import load_investigations
     from outbreak.trace.service import load_context
@@ -87,6 +88,13 @@ def _demo_city(state: CliState, people: int) -> None:
         console.print(
             f"Investigations: {opened} opened, routes rebuilt, contacts traced "
             "(see /investigations and /network)"
+        )
+    with state.session() as session:
+        quarantined = load_quarantine(session, state.keys)
+    if quarantined:
+        console.print(
+            f"Self-quarantine: {quarantined} orders from the investigations, a day "
+            "of reports and alerts (log in as 'officer': /quarantine)"
         )
 
 

@@ -18,7 +18,7 @@ from outbreak.config import Settings
 from outbreak.ingest.store import MovementStore
 from outbreak.privacy import Keys
 from outbreak.store import make_engine, make_sessionmaker
-from outbreak.web.dashboard import rt_views, trace_views, views
+from outbreak.web.dashboard import quarantine_views, rt_views, trace_views, views
 from outbreak.web.errors import install_error_handlers
 from outbreak.web.routes import admin, cases, model, movement, quarantine, trace
 
@@ -64,6 +64,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.include_router(views.router)
     app.include_router(rt_views.router)
     app.include_router(trace_views.router)
+    app.include_router(quarantine_views.router)
     _install_docs(app)  # before /static: its mount would shadow /static/swagger
     app.mount(
         "/static",

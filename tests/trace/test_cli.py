@@ -130,6 +130,34 @@ def test_trace_commands(city: City, tmp_path: Path) -> None:
     second = run("trace", "contacts-of-contacts", "1", "--user", "kim")
     counted = re.search(r"([\d,]+) second-degree contacts", second.output)
     assert counted and int(counted[1].replace(",", "")) > 0
+    # the investigation's quarantine orders go to a quarantine officer
+    run(
+        "users", "create", "park", "--role", "quarantine_officer", "--scope", "11",
+        OUTBREAK_NEW_PASSWORD=PASSWORD,
+    )  # fmt: skip
+    issued = run(
+        "quarantine", "issue", "1", "--lat", "37.4979", "--lon", "127.0276",
+        "--user", "park",
+    )  # fmt: skip
+    assert "officer park" in issued.output and "App token (shown once)" in issued.output
+    again = run(
+        "quarantine", "issue", "1", "--lat", "37.4979", "--lon", "127.0276",
+        "--user", "park",
+    )  # fmt: skip
+    assert "App token" not in again.output  # issued once
+    listed = run("quarantine", "list", "--mine", "--user", "park")
+    assert "issued" in listed.output
+    assert "alerts raised" in run("quarantine", "evaluate").output
+    wrong = CliRunner().invoke(
+        main, ["quarantine", "state", "1", "breached", "--user", "park"], env=env
+    )
+    assert wrong.exit_code == 1 and "cannot become breached" in wrong.output
+    # the 2020 order's period is long over: it can be released
+    assert (
+        "released"
+        in run("quarantine", "state", "1", "released", "--user", "park").output
+    )
+    assert "orders deleted" in run("quarantine", "purge").output
     graph = tmp_path / "chains.graphml"
     net = run("trace", "network", "--user", "kim", "--graphml", str(graph))
     assert "1 cases" in net.output and graph.read_text().startswith("<?xml")
