@@ -292,13 +292,12 @@ def take_reports(
     if not rows:
         return Accepted()
     r = QuarantineReportRow
-    stmt = (
+    stmt = (  # one cached statement, the rows as parameters (insertmanyvalues)
         _insert(session)(r)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["order_id", "kind", "client_id"])
         .returning(r.id, r.kind, r.alerting, r.band_tampered)
     )
-    new = session.execute(stmt).all()
+    new = session.execute(stmt, rows).all()
     out = Accepted(accepted=len(new), duplicates=len(rows) - len(new))
     if order.state == S.ISSUED:
         order.state = transition(order.state, S.ACTIVE)
