@@ -4,7 +4,7 @@ reports, alerts and escalation, transitions, scoping, retention."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from outbreak.errors import (
 from outbreak.privacy import Keys
 from outbreak.quarantine import Geofence, Monitoring
 from outbreak.quarantine import service as q
+from outbreak.quarantine.notify import Delivery, Recorder, deliver
 from outbreak.store.tables import OutboxRow, QuarantineReportRow
 from outbreak.types import (
     KST,
@@ -273,3 +274,61 @@ def test_retention_deletes_reports_and_closed_orders(
     assert (
         session.scalar(sa.select(sa.func.count()).select_from(QuarantineReportRow)) == 0
     )
+
+
+def test_notifications_retry_with_back_off_and_never_twice(
+    officers: dict[str, Access], keys: Keys, session: Session
+) -> None:
+    order = _issue(officers["gangnam1"], keys).order
+    out = HOME.lat + 300 / 111_195
+    leave = q.Report(ReportKind.LOCATION, "l1", NOW, lat=out, lon=HOME.lon)
+    q.take_reports(session, order, [leave], now=NOW)
+    q.notify(
+        session,
+        channel="push",
+        recipient="x",
+        body="again",
+        dedupe_key="alert-1-level-0",
+    )
+    session.commit()
+    assert session.scalar(sa.select(sa.func.count()).select_from(OutboxRow)) == 1
+
+    class Flaky:
+        def __init__(self) -> None:
+            self.calls = 0
+            self.sent: list[str] = []
+
+        def send(self, recipient: str, body: str) -> None:
+            self.calls += 1
+            if self.calls <= 2:
+                raise ConnectionError("gateway down")
+            self.sent.append(f"{recipient}: {body}")
+
+    push = Flaky()
+    t = datetime.now(UTC)
+    assert deliver(session, {"push": push}, now=t) == Delivery(0, 1, 0)
+    assert deliver(session, {"push": push}, now=t + timedelta(seconds=30)) == Delivery(
+        0, 0, 0
+    )
+    assert deliver(session, {"push": push}, now=t + timedelta(minutes=1)) == Delivery(
+        0, 1, 0
+    )
+    msg = session.scalars(sa.select(OutboxRow)).one()
+    assert (
+        msg.next_attempt_at == t + timedelta(minutes=3)
+        and "gateway down" in msg.last_error
+    )
+    assert deliver(session, {"push": push}, now=t + timedelta(minutes=3)) == Delivery(
+        1, 0, 0
+    )
+    assert deliver(session, {"push": push}, now=t + timedelta(hours=1)) == Delivery(
+        0, 0, 0
+    )
+    assert len(push.sent) == 1 and "geofence" in push.sent[0]
+    # a channel nobody configured fails after the last attempt, loudly
+    q.notify(session, channel="sms", recipient="y", body="z", dedupe_key="k")
+    later = t + timedelta(hours=2)
+    for k in range(5):
+        got = deliver(session, {"push": Recorder()}, now=later, max_attempts=5)
+        later += timedelta(minutes=2**k)
+    assert got == Delivery(0, 0, 1)
