@@ -485,7 +485,7 @@ def change_state(
     order = checked_order(access, order_id, write=True)
     if negative_test_on is not None:
         order.negative_test_on = negative_test_on
-    if target == S.RELEASED and order.state != S.ISSUED:
+    if target == S.RELEASED:
         why = release_refusal(
             end_on=order.end_on,
             today=access.today,
@@ -674,3 +674,46 @@ def notify(
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
+
+
+BULK_ACTIONS = ("extend", "release", "convert", "test")
+
+
+def bulk(
+    access: Access,
+    order_ids: list[int],
+    action: str,
+    *,
+    days: int = 7,
+    retention_days: int = 30,
+) -> dict[int, str]:
+    """One action on many orders; each succeeds or fails on its own. Returns, per
+    order, ``"ok"`` or why it was refused. ``test`` asks the person (through the
+    app) to get tested at a screening clinic, once a day at most."""
+    if action not in BULK_ACTIONS:
+        raise InvalidInput(
+            f"action must be one of {', '.join(BULK_ACTIONS)}", field="action"
+        )
+    out: dict[int, str] = {}
+    for order_id in dict.fromkeys(order_ids):
+        try:
+            with access.session.begin_nested():
+                if action == "extend":
+                    extend(access, order_id, days=days, retention_days=retention_days)
+                elif action in ("release", "convert"):
+                    target = S.RELEASED if action == "release" else S.CONVERTED
+                    change_state(access, order_id, target)
+                else:
+                    order = checked_order(access, order_id, write=True)
+                    notify(
+                        access.session,
+                        channel="push",
+                        recipient=f"order-{order.id}",
+                        body="Please get tested at your nearest screening clinic "
+                        "(선별진료소) today.",
+                        dedupe_key=f"test-{order.id}-{access.today.isoformat()}",
+                    )
+            out[order_id] = "ok"
+        except (InvalidInput, NotFound) as exc:
+            out[order_id] = exc.message
+    return out

@@ -85,6 +85,14 @@ def test_officer_acknowledges_an_alert_from_the_worklist(
     page.wait_for_selector("#worklist")
     assert page.locator("#worklist form.ack").count() == before - 1
     assert page.locator("#district-stats tbody tr").count() >= 1
+    # bulk: ask two people to get tested
+    boxes = page.locator("#worklist input[name=order_ids]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.select_option("select[name=action]", "test")
+    page.click("#bulk-submit")
+    page.wait_for_selector("#bulk-result")
+    assert "2건 처리, 0건 거부" in page.locator("#bulk-result").inner_text()
     # the order page: timeline without positions, in Korean and English
     page.locator("#worklist a").first.click()
     page.wait_for_selector("#timeline")

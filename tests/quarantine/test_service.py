@@ -332,3 +332,25 @@ def test_notifications_retry_with_back_off_and_never_twice(
         got = deliver(session, {"push": Recorder()}, now=later, max_attempts=5)
         later += timedelta(minutes=2**k)
     assert got == Delivery(0, 0, 1)
+
+
+def test_bulk_actions_succeed_or_fail_one_by_one(
+    officers: dict[str, Access], keys: Keys, session: Session
+) -> None:
+    boss = officers["gangnam1"]
+    a, b = _issue(boss, keys, 1).order, _issue(boss, keys, 2).order
+    extended = q.bulk(boss, [a.id, b.id, 999], "extend", days=3)
+    assert extended[a.id] == extended[b.id] == "ok" and "999" in extended[999]
+    assert a.end_on == START + timedelta(days=17)
+    early = Access(session, boss.principal, "quarantine", today=START + timedelta(3))
+    refused = q.bulk(early, [a.id], "release")
+    assert "runs until" in refused[a.id] and a.state == QuarantineState.ISSUED
+    q.bulk(boss, [a.id, b.id], "test")
+    q.bulk(boss, [a.id], "test")  # once a day
+    tests = session.scalars(
+        sa.select(OutboxRow.dedupe_key).where(OutboxRow.dedupe_key.like("test-%"))
+    ).all()
+    assert len(tests) == 2
+    with pytest.raises(InvalidInput) as bad:
+        q.bulk(boss, [a.id], "teleport")
+    assert bad.value.field == "action"

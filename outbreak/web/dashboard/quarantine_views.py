@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from outbreak.audit import Access
-from outbreak.errors import NotAuthenticated, NotFound, PermissionDenied
+from outbreak.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from outbreak.geo import load_districts
 from outbreak.quarantine import service as q
 from outbreak.types import KST
@@ -61,6 +61,8 @@ def worklist_page(
             "names": names,
             "csrf": csrf_token(request, settings),
             "kst": lambda d: d.astimezone(KST).strftime("%m-%d %H:%M"),
+            "done": request.query_params.get("done"),
+            "refused": request.query_params.get("refused"),
         },
     )
 
@@ -93,6 +95,41 @@ def order_page(
             "csrf": csrf_token(request, settings),
             "kst": lambda d: d.astimezone(KST).strftime("%m-%d %H:%M"),
         },
+    )
+
+
+@router.post("/quarantine/bulk")
+def bulk_action(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form()],
+    action: Annotated[str, Form()],
+    order_ids: Annotated[list[int] | None, Form()] = None,
+    days: Annotated[int, Form()] = 7,
+) -> Response:
+    """One action on the ticked orders (form post, CSRF-checked); the worklist then
+    says how many were done and how many refused."""
+    try:
+        principal = _caller(request, session, settings)
+    except NotAuthenticated:
+        return _to_login(request)
+    try:
+        check_csrf(request, settings, csrf)
+        results = q.bulk(
+            Access(session, principal, "quarantine bulk action (dashboard)"),
+            order_ids or [],
+            action,
+            days=days,
+            retention_days=settings.retention_contact_days,
+        )
+    except (PermissionDenied, InvalidInput):
+        return _render(request, "forbidden.html", {"principal": principal}, 403)
+    done = sum(r == "ok" for r in results.values())
+    return RedirectResponse(
+        f"/quarantine?all=1&done={done}&refused={len(results) - done}"
+        f"&lang={_lang(request)}",
+        status_code=303,
     )
 
 

@@ -19,6 +19,7 @@ from outbreak.web.schemas.quarantine import (
     AlertPublic,
     AppOrder,
     BandPairing,
+    BulkAction,
     Extension,
     QuarantineCreate,
     QuarantineIssued,
@@ -165,6 +166,19 @@ def pair_band(order_id: int, body: BandPairing, access: AccessDep) -> object:
     """Pair a wristband (only with the person's consent)."""
     return order_public(
         q.pair_band(access, order_id, band_id=body.band_id, consent=body.consent)
+    )
+
+
+@router.post("/orders/bulk", response_model=dict[int, str])
+def bulk(body: BulkAction, access: AccessDep, settings: SettingsDep) -> object:
+    """Extend, release, convert or send a test request to many orders; each order
+    succeeds or says why it was refused."""
+    return q.bulk(
+        access,
+        body.order_ids,
+        body.action,
+        days=body.days,
+        retention_days=settings.retention_contact_days,
     )
 
 

@@ -95,6 +95,12 @@ class BandPairing(Strict):
     consent: bool
 
 
+class BulkAction(Strict):
+    order_ids: list[int] = Field(min_length=1, max_length=1000)
+    action: Literal["extend", "release", "convert", "test"]
+    days: int = Field(7, ge=1, le=30, description="For extend.")
+
+
 class Acknowledgement(Strict):
     note: str = Field("", max_length=2000)
 
