@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import _require_backend
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,3 +47,16 @@ def test_trace_benchmark_smoke() -> None:
     assert done.returncode == 0, done.stderr
     assert "| gps_checkins |" in done.stdout and "ratio: Q1" in done.stdout
     assert "identical: True" in done.stdout
+
+
+def test_quarantine_benchmark_smoke() -> None:
+    _require_backend("postgresql")  # the benchmark is on PostgreSQL, as in production
+    done = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(ROOT / "bench" / "quarantine.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "reports/s" in done.stdout and "the naive path" in done.stdout
