@@ -108,19 +108,16 @@ def _hour_counts(
     near = _neighbour_runs(run_key, np.array(HALF_NEIGHBOURS, dtype=np.int64))
     r2 = int(distance_m * 10) ** 2
     n = np.int64(len(people))
-    codes, counts = np.empty(0, np.int64), np.empty(0, np.int32)
-    edges = np.searchsorted(run_key, np.arange(BINS_PER_HOUR + 1) << BIN_SHIFT)
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):  # bin by bin: bounded
-
-        def runs(part: slice, lo: int = int(lo)) -> Ints:
-            return _pair_codes(
-                bounds, near, x, y, person, r2, n, lo + part.start, lo + part.stop
-            )
-
-        parts = split_map(runs, int(hi - lo), min_chunk=1_000)
-        more = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        del parts
-        codes, counts = _merge(codes, counts, *_aggregate(more, n))
+    parts = split_map(  # the hour's runs on two threads, each counted on its own
+        lambda part: _aggregate(
+            _pair_codes(bounds, near, x, y, person, r2, n, part.start, part.stop), n
+        ),
+        len(run_key),
+        min_chunk=1_000,
+    )
+    codes, counts = parts[0]
+    for more in parts[1:]:
+        codes, counts = _merge(codes, counts, *more)
     return codes, counts
 
 
@@ -179,14 +176,21 @@ def _lookup(keys: Ints, slots: Ints, wanted: Ints) -> Ints:
     return out
 
 
-def _aggregate(codes: Ints, n: np.int64) -> tuple[Ints, NDArray[np.int32]]:
+def _aggregate(
+    codes: Ints, n: np.int64, *, weighted: bool = False
+) -> tuple[Ints, NDArray[np.int32]]:
     """Sorted distinct pair codes and how often each occurs: a counting sort on the
     lower person, then each person's short list sorted and counted (two threads) —
-    linear, unlike a sort of the whole list."""
-    out, first = _by_lower(codes, n)
+    linear, unlike a sort of the whole list. ``weighted``: each entry is
+    ``code << 16 | count`` and the counts are summed."""
+    shift = 16 if weighted else 0
+    out, first = _by_lower(codes, n, shift)
     times = np.empty(len(out), dtype=np.int32)
     ends = split_map(
-        lambda part: (part, _count_runs(out, times, first, part.start, part.stop)),
+        lambda part: (
+            part,
+            _count_runs(out, times, first, part.start, part.stop, shift),
+        ),
         int(n),
         min_chunk=1_000,
     )
@@ -197,17 +201,17 @@ def _aggregate(codes: Ints, n: np.int64) -> tuple[Ints, NDArray[np.int32]]:
 
 
 @kernel
-def _by_lower(codes: Ints, n: np.int64) -> tuple[Ints, Ints]:
+def _by_lower(codes: Ints, n: np.int64, shift: int) -> tuple[Ints, Ints]:
     """Codes grouped by lower person (a counting sort); where each group starts."""
     first = np.zeros(n + 1, dtype=np.int64)
     for c in codes:
-        first[c // n + 1] += 1
+        first[(c >> shift) // n + 1] += 1
     for k in range(n):
         first[k + 1] += first[k]
     at = first[:-1].copy()
     out = np.empty(len(codes), dtype=np.int64)
     for c in codes:
-        k = c // n
+        k = (c >> shift) // n
         out[at[k]] = c
         at[k] += 1
     return out, first
@@ -215,11 +219,12 @@ def _by_lower(codes: Ints, n: np.int64) -> tuple[Ints, Ints]:
 
 @kernel
 def _count_runs(
-    out: Ints, times: NDArray[np.int32], first: Ints, k0: int, k1: int
+    out: Ints, times: NDArray[np.int32], first: Ints, k0: int, k1: int, shift: int
 ) -> int:
     """Sort and count the groups of persons k0..k1 in place, compacted from the
     start of group k0; returns where the compacted part ends."""
     u = first[k0]
+    low = (1 << shift) - 1
     for k in range(k0, k1):
         lo, hi = first[k], first[k + 1]
         if hi == lo:
@@ -227,12 +232,14 @@ def _count_runs(
         out[lo:hi].sort()
         prev = -1
         for i in range(lo, hi):
-            if out[i] == prev:
-                times[u - 1] += 1
+            code = out[i] >> shift
+            add = out[i] & low if shift else 1
+            if code == prev:
+                times[u - 1] += add
             else:
-                prev = out[i]
-                out[u] = prev
-                times[u] = 1
+                prev = code
+                out[u] = code
+                times[u] = add
                 u += 1
     return int(u)
 
@@ -353,7 +360,6 @@ def write_contact_graph(
 
 
 EMPTY = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32))
-FREED = (np.zeros(1, np.int64), np.empty(0, np.uint32), np.empty(0, np.uint16))
 GRAPH_SCHEMA = pa.schema([("pa", pa.int64()), ("pb", pa.int64()), ("bins", pa.int64())])
 
 
@@ -367,10 +373,11 @@ def _graph_parts(
 ) -> Iterator[pa.Table]:
     """The graph in ``buckets`` sorted parts (ranges of the lower person).
 
-    Hour by hour, the next hour read while this one is joined; each hour's counts
-    are merged into running totals kept per range of lower persons as compressed
-    rows (per person, the sorted higher persons as uint32 and their bins as uint16:
-    6 bytes a pair).
+    Hour by hour, the next hour read while this one is joined; each hour's pair
+    counts are appended to a spill file per range of lower persons (under the
+    system's temporary directory), and each range is then reduced on its own — so
+    memory holds one hour and one range, not the day's distinct pairs, and no pair
+    count is rewritten once per hour.
     """
     _check_distance(distance_m)
     files = day_files(store, day)
@@ -388,84 +395,42 @@ def _graph_parts(
     n = len(people)
     lows = np.linspace(0, n, buckets + 1).astype(np.int64)
     index = _index(people)
-    totals = [
-        (
-            np.zeros(hi - lo + 1, np.int64),
-            np.empty(0, np.uint32),
-            np.empty(0, np.uint16),
-        )
-        for lo, hi in zip(lows[:-1], lows[1:], strict=True)
-    ]
     hours = first_bins(day)
-    with ThreadPoolExecutor(max_workers=1) as reader:  # reads the next hour meanwhile
-        ahead = reader.submit(_read_hour, files, hours[0], con)
-        for h, first in enumerate(hours):
-            hour = ahead.result()
-            if h + 1 < len(hours):
-                ahead = reader.submit(_read_hour, files, hours[h + 1], con)
-            codes, counts = _hour_counts(hour, first, people, distance_m, index)
-            del hour
-            cut = np.searchsorted(codes, lows * n)
-            for k in range(buckets):
-                if cut[k] < cut[k + 1]:
-                    part = slice(cut[k], cut[k + 1])
-                    totals[k] = _merge_rows(
-                        *totals[k], codes[part], counts[part], lows[k], np.int64(n)
-                    )
-            del codes, counts
-    con.close()
-    for k in range(buckets):
-        start, higher, bins = totals[k]
-        totals[k] = FREED  # free each range once written
-        lower = lows[k] + np.repeat(np.arange(len(start) - 1), np.diff(start))
-        keep = bins >= min_bins
-        yield pa.table(
-            {
-                "pa": pa.array(people[lower[keep]], pa.int64()),
-                "pb": pa.array(people[higher[keep].astype(np.int64)], pa.int64()),
-                "bins": pa.array(bins[keep].astype(np.int64), pa.int64()),
-            }
-        )
-
-
-@kernel
-def _merge_rows(
-    start: Ints,
-    higher: NDArray[np.uint32],
-    bins: NDArray[np.uint16],
-    codes: Ints,
-    counts: NDArray[np.int32],
-    low: np.int64,
-    n: np.int64,
-) -> tuple[Ints, NDArray[np.uint32], NDArray[np.uint16]]:
-    """Running totals (rows per lower person from ``low``) plus an hour's sorted
-    (code, count) pairs of those persons."""
-    rows = len(start) - 1
-    new_start = np.zeros(rows + 1, dtype=np.int64)
-    new_higher = np.empty(len(higher) + len(codes), dtype=np.uint32)
-    new_bins = np.empty(len(higher) + len(codes), dtype=np.uint16)
-    u = 0
-    j = 0
-    for r in range(rows):
-        i, end = start[r], start[r + 1]
-        a = low + r
-        while i < end or (j < len(codes) and codes[j] // n == a):
-            take_new = j < len(codes) and codes[j] // n == a
-            b = codes[j] - a * n if take_new else -1
-            if i < end and (not take_new or higher[i] < b):
-                new_higher[u], new_bins[u] = higher[i], bins[i]
-                i += 1
-            elif i < end and higher[i] == b:
-                new_higher[u] = higher[i]
-                new_bins[u] = min(65535, bins[i] + counts[j])
-                i += 1
-                j += 1
-            else:
-                new_higher[u], new_bins[u] = b, min(65535, counts[j])
-                j += 1
-            u += 1
-        new_start[r + 1] = u
-    return new_start, new_higher[:u].copy(), new_bins[:u].copy()
+    with tempfile.TemporaryDirectory(prefix="outbreak-q3-") as spill:
+        parts = [Path(spill) / f"range-{k}" for k in range(buckets)]
+        with ThreadPoolExecutor(max_workers=1) as reader:  # the next hour meanwhile
+            ahead = reader.submit(_read_hour, files, hours[0], con)
+            for h, first in enumerate(hours):
+                hour = ahead.result()
+                if h + 1 < len(hours):
+                    ahead = reader.submit(_read_hour, files, hours[h + 1], con)
+                codes, counts = _hour_counts(hour, first, people, distance_m, index)
+                del hour
+                packed = (codes << 16) | counts  # code and bins in one int64
+                cut = np.searchsorted(codes, lows * n)
+                del codes, counts
+                for k in range(buckets):
+                    if cut[k] < cut[k + 1]:
+                        with parts[k].open("ab") as f:
+                            f.write(packed[cut[k] : cut[k + 1]].tobytes())
+                del packed
+        con.close()
+        for k in range(buckets):
+            if not parts[k].exists():
+                continue
+            packed = np.fromfile(parts[k], dtype=np.int64)
+            parts[k].unlink()
+            codes, counts = _aggregate(packed, np.int64(n), weighted=True)
+            del packed
+            keep = counts >= min_bins
+            codes, counts = codes[keep], counts[keep]
+            yield pa.table(
+                {
+                    "pa": pa.array(people[codes // n], pa.int64()),
+                    "pb": pa.array(people[codes % n], pa.int64()),
+                    "bins": pa.array(counts.astype(np.int64), pa.int64()),
+                }
+            )
 
 
 def contact_graph_dask(

@@ -8,11 +8,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from outbreak.demo import DEMO_PASSWORD, load_demo
 from outbreak.privacy import Keys
@@ -39,6 +41,24 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """``app`` on a free loopback port in a thread, for as long as the block runs."""
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("browser")
@@ -48,20 +68,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     keys = Keys(pseudonym_key="p" * 32, data_key="d" * 32)
     with session_scope(make_sessionmaker(engine)) as session:
         load_demo(session, keys, today=date.today(), scale=0.05)
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, engine=engine), port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings, engine=engine)) as url:
+        yield url
     engine.dispose()
 
 

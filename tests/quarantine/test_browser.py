@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from outbreak.demo import DEMO_PASSWORD, load_demo
-from outbreak.quarantine.demo import load_quarantine
-from outbreak.store import make_engine, make_sessionmaker, session_scope
-from outbreak.testing import TemplateDatabases, test_settings
-from outbreak.trace.demo import load_investigations
+from outbreak.demo import DEMO_PASSWORD
 from outbreak.trace.service import TraceContext
-from outbreak.web import create_app
-from tests.browser.test_dashboard_browser import _free_port, browser
+from tests.browser.test_dashboard_browser import browser
 from tests.trace.conftest import City
+from tests.trace.test_browser import demo_city_server
 
 __all__ = ["browser"]
 pytestmark = pytest.mark.browser
@@ -27,34 +19,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def server(city: City, ctx: TraceContext, tmp_path: Path) -> Iterator[str]:
-    settings = test_settings(
-        tmp_path, parquet_dir=city.store.root.parent, registry_dir=city.root / "city"
-    )
-    engine = make_engine(TemplateDatabases(tmp_path).sqlite_url())
-    with session_scope(make_sessionmaker(engine)) as session:
-        load_demo(session, city.keys, today=date.today(), scale=0.01)
-    with session_scope(make_sessionmaker(engine)) as session:
-        load_investigations(
-            session, ctx, city.root / "city" / "people", last_day=date(2020, 5, 5)
-        )
-    with session_scope(make_sessionmaker(engine)) as session:
-        assert load_quarantine(session, city.keys) >= 3
-    port = _free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, engine=engine), port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-    engine.dispose()
+    with demo_city_server(city, ctx, tmp_path, quarantine=True) as url:
+        yield url
 
 
 def test_officer_acknowledges_an_alert_from_the_worklist(
