@@ -85,9 +85,10 @@ def _hour_counts(
     people: Ints,
     distance_m: float,
     index: tuple[Ints, Ints] | None = None,
-) -> tuple[Ints, NDArray[np.int32]]:
+) -> list[tuple[Ints, NDArray[np.int32]]]:
     """Pair codes (a × len(people) + b, a < b indexing ``people``) of the pairs
-    co-located in the hour, sorted, with the bins each pair shared. ``index`` is
+    co-located in the hour, sorted, with the bins each pair shared — one sorted list
+    per thread (a pair may be in both: callers sum). ``index`` is
     ``_index(people)``, built once for the day."""
     index = index or _index(people)
     person = _lookup(*index, hour["person_key"].to_numpy().astype(np.int64))
@@ -108,17 +109,13 @@ def _hour_counts(
     near = _neighbour_runs(run_key, np.array(HALF_NEIGHBOURS, dtype=np.int64))
     r2 = int(distance_m * 10) ** 2
     n = np.int64(len(people))
-    parts = split_map(  # the hour's runs on two threads, each counted on its own
+    return split_map(  # the hour's runs on two threads, each counted on its own
         lambda part: _aggregate(
             _pair_codes(bounds, near, x, y, person, r2, n, part.start, part.stop), n
         ),
         len(run_key),
         min_chunk=1_000,
     )
-    codes, counts = parts[0]
-    for more in parts[1:]:
-        codes, counts = _merge(codes, counts, *more)
-    return codes, counts
 
 
 def hour_pairs(files: list[str], first_bin: int, *, distance_m: float = 20) -> pa.Table:
@@ -132,7 +129,10 @@ def hour_pairs(files: list[str], first_bin: int, *, distance_m: float = 20) -> p
     _check_distance(distance_m)
     hour = _read_hour(files, first_bin)
     people = np.unique(hour["person_key"].to_numpy())
-    codes, counts = _hour_counts(hour, first_bin, people, distance_m)
+    parts = _hour_counts(hour, first_bin, people, distance_m)
+    codes, counts = parts[0]
+    for more in parts[1:]:
+        codes, counts = _merge(codes, counts, *more)
     return _pairs_table(people, codes, counts)
 
 
@@ -185,6 +185,7 @@ def _aggregate(
     ``code << 16 | count`` and the counts are summed."""
     shift = 16 if weighted else 0
     out, first = _by_lower(codes, n, shift)
+    del codes  # the caller's temporary: freed before counting
     times = np.empty(len(out), dtype=np.int32)
     ends = split_map(
         lambda part: (
@@ -404,16 +405,19 @@ def _graph_parts(
                 hour = ahead.result()
                 if h + 1 < len(hours):
                     ahead = reader.submit(_read_hour, files, hours[h + 1], con)
-                codes, counts = _hour_counts(hour, first, people, distance_m, index)
+                counted = _hour_counts(hour, first, people, distance_m, index)
                 del hour
-                packed = (codes << 16) | counts  # code and bins in one int64
-                cut = np.searchsorted(codes, lows * n)
-                del codes, counts
-                for k in range(buckets):
-                    if cut[k] < cut[k + 1]:
-                        with parts[k].open("ab") as f:
-                            f.write(packed[cut[k] : cut[k + 1]].tobytes())
-                del packed
+                while counted:
+                    codes, counts = counted.pop()
+                    cut = np.searchsorted(codes, lows * n)
+                    codes <<= 16  # code and bins in one int64, in place
+                    codes |= counts
+                    del counts
+                    for k in range(buckets):
+                        if cut[k] < cut[k + 1]:
+                            with parts[k].open("ab") as f:
+                                codes[cut[k] : cut[k + 1]].tofile(f)
+                    del codes
         con.close()
         for k in range(buckets):
             if not parts[k].exists():
