@@ -56,14 +56,18 @@ def day_files(store: MovementStore, day: date) -> list[str]:
 
 
 def _read_hour(
-    files: list[str], first_bin: int, con: duckdb.DuckDBPyConnection | None = None
+    files: list[str],
+    first_bin: int,
+    con: duckdb.DuckDBPyConnection | None = None,
+    bins: int = BINS_PER_HOUR,
 ) -> pa.Table:
+    """The GPS fixes of ``bins`` 5-minute bins from ``first_bin`` (an hour)."""
     own = con is None
     con = con or _connect()
     hour = con.sql(
         "SELECT person_key, bin, gkey, x_dm, y_dm FROM read_parquet(?) "
         "WHERE source = 'gps' AND bin BETWEEN ? AND ?",
-        params=[files, first_bin, first_bin + BINS_PER_HOUR - 1],
+        params=[files, first_bin, first_bin + bins - 1],
     ).to_arrow_table()
     if own:
         con.close()
@@ -374,7 +378,7 @@ def _graph_parts(
 ) -> Iterator[pa.Table]:
     """The graph in ``buckets`` sorted parts (ranges of the lower person).
 
-    Hour by hour, the next hour read while this one is joined; each hour's pair
+    Half-hour by half-hour, the next read while this one is joined; each one's pair
     counts are appended to a spill file per range of lower persons (under the
     system's temporary directory), and each range is then reduced on its own — so
     memory holds one hour and one range, not the day's distinct pairs, and no pair
@@ -396,15 +400,18 @@ def _graph_parts(
     n = len(people)
     lows = np.linspace(0, n, buckets + 1).astype(np.int64)
     index = _index(people)
-    hours = first_bins(day)
+    # half-hours: a city's busiest hour of pairs, counted on two threads at once,
+    # would hold ~6 GB here (1 M people); half of it keeps the run under 8 GiB
+    hours = [b for h in first_bins(day) for b in (h, h + BINS_PER_HOUR // 2)]
+    chunk = BINS_PER_HOUR // 2
     with tempfile.TemporaryDirectory(prefix="outbreak-q3-") as spill:
         parts = [Path(spill) / f"range-{k}" for k in range(buckets)]
         with ThreadPoolExecutor(max_workers=1) as reader:  # the next hour meanwhile
-            ahead = reader.submit(_read_hour, files, hours[0], con)
+            ahead = reader.submit(_read_hour, files, hours[0], con, chunk)
             for h, first in enumerate(hours):
                 hour = ahead.result()
                 if h + 1 < len(hours):
-                    ahead = reader.submit(_read_hour, files, hours[h + 1], con)
+                    ahead = reader.submit(_read_hour, files, hours[h + 1], con, chunk)
                 counted = _hour_counts(hour, first, people, distance_m, index)
                 del hour
                 while counted:
