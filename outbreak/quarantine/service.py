@@ -357,50 +357,60 @@ def raise_alert(
     return alert
 
 
+@dataclass(frozen=True)
+class AlertChange:
+    """An alert the periodic pass raised or escalated."""
+
+    id: int
+    order_id: int
+    rule: AlertRule
+    level: int
+
+
 def evaluate(
     session: Session, *, now: datetime | None = None, rules: Monitoring | None = None
-) -> list[QuarantineAlertRow]:
+) -> list[AlertChange]:
     """The periodic pass: missed self-checks and silent phones raise alerts;
-    unacknowledged alerts escalate. Returns the alerts raised or escalated."""
+    unacknowledged alerts escalate. Set-based — a few statements whatever the number
+    of orders — so it stays current at a national peak. Returns what changed."""
     now = now or datetime.now(UTC)
     rules = rules or Monitoring()
     day_start = datetime.combine(now.astimezone(KST).date(), datetime.min.time(), KST)
+    r, o, a = QuarantineReportRow, QuarantineOrderRow, QuarantineAlertRow
     checks = (
-        sa.select(QuarantineReportRow.order_id, sa.func.count().label("n"))
-        .where(
-            QuarantineReportRow.kind == ReportKind.CHECK,
-            QuarantineReportRow.t >= day_start,
-        )
-        .group_by(QuarantineReportRow.order_id)
+        sa.select(r.order_id, sa.func.count().label("n"))
+        .where(r.kind == ReportKind.CHECK, r.t >= day_start)
+        .group_by(r.order_id)
         .subquery()
     )
     beats = (
-        sa.select(
-            QuarantineReportRow.order_id, sa.func.max(QuarantineReportRow.t).label("t")
-        )
-        .where(QuarantineReportRow.kind != ReportKind.CHECK)
-        .group_by(QuarantineReportRow.order_id)
+        sa.select(r.order_id, sa.func.max(r.t).label("t"))
+        .where(r.kind != ReportKind.CHECK)
+        .group_by(r.order_id)
         .subquery()
     )
     rows = session.execute(
-        sa.select(QuarantineOrderRow, checks.c.n, beats.c.t)
-        .outerjoin(checks, checks.c.order_id == QuarantineOrderRow.id)
-        .outerjoin(beats, beats.c.order_id == QuarantineOrderRow.id)
-        .where(QuarantineOrderRow.state == S.ACTIVE)
+        sa.select(o.id, o.activated_at, o.start_on, o.officer, checks.c.n, beats.c.t)
+        .outerjoin(checks, checks.c.order_id == o.id)
+        .outerjoin(beats, beats.c.order_id == o.id)
+        .where(o.state == S.ACTIVE)
     ).all()
-    snoozed: dict[int, set[AlertRule]] = {}
+    held: dict[int, set[str]] = {}
     for order_id, rule in session.execute(
-        sa.select(QuarantineAlertRow.order_id, QuarantineAlertRow.rule).where(
-            QuarantineAlertRow.state == AlertState.ACKNOWLEDGED,
-            QuarantineAlertRow.acknowledged_at
-            > now - timedelta(minutes=rules.snooze_min),
+        sa.select(a.order_id, a.rule).where(
+            (a.state == AlertState.OPEN)
+            | (
+                (a.state == AlertState.ACKNOWLEDGED)
+                & (a.acknowledged_at > now - timedelta(minutes=rules.snooze_min))
+            )
         )
     ).all():
-        snoozed.setdefault(order_id, set()).add(rule)
-    out = []
-    for order, n_checks, last_beat in rows:
-        started = order.activated_at or datetime.combine(
-            order.start_on, datetime.min.time(), KST
+        held.setdefault(order_id, set()).add(AlertRule(rule).value)
+    officer_of: dict[int, str] = {}
+    new: list[dict[str, object]] = []
+    for order_id, activated_at, start_on, officer, n_checks, last_beat in rows:
+        started = _aware(activated_at) or datetime.combine(
+            start_on, datetime.min.time(), KST
         )
         seen = Observed(
             started=started,
@@ -409,29 +419,80 @@ def evaluate(
             last_heartbeat=_aware(last_beat),
             rules=rules,
         )
-        for rule in due_alerts(seen) - IMMEDIATE - snoozed.get(order.id, set()):
-            alert = raise_alert(session, order, rule, now)
-            if alert is not None:
-                out.append(alert)
-    for alert, officer in session.execute(
-        sa.select(QuarantineAlertRow, QuarantineOrderRow.officer)
-        .join(QuarantineOrderRow, QuarantineOrderRow.id == QuarantineAlertRow.order_id)
-        .where(QuarantineAlertRow.state == AlertState.OPEN)
-    ).all():
-        level = escalation_level(_aware(alert.raised_at) or now, now, rules)
-        if level > alert.level:
-            alert.level = level
-            who = "district supervisor" if level == 1 else "field dispatch"
-            notify(
-                session,
-                channel="sms",
-                recipient=f"{who} for {officer}",
-                body=f"Unacknowledged quarantine alert {alert.id} ({alert.rule.value})",
-                dedupe_key=f"alert-{alert.id}-level-{level}",
+        officer_of[order_id] = officer
+        for rule in sorted(due_alerts(seen) - IMMEDIATE):
+            if rule.value not in held.get(order_id, set()):
+                new.append(
+                    {
+                        "order_id": order_id,
+                        "rule": rule,
+                        "state": AlertState.OPEN,
+                        "open_rule": rule.value,
+                        "raised_at": now,
+                        "level": 0,
+                        "note": "",
+                    }  # fmt: skip
+                )
+    out: list[AlertChange] = []
+    messages: list[dict[str, object]] = []
+    if new:
+        raised = session.execute(
+            _insert(session)(a)
+            .on_conflict_do_nothing(index_elements=["order_id", "open_rule"])
+            .returning(a.id, a.order_id, a.rule),
+            new,
+        ).all()
+        for alert_id, order_id, rule in raised:
+            out.append(AlertChange(alert_id, order_id, AlertRule(rule), 0))
+            messages.append(
+                _message(
+                    "push",
+                    officer_of[order_id],
+                    f"Quarantine order {order_id}: {AlertRule(rule).value}",
+                    f"alert-{alert_id}-level-0",
+                    now,
+                )  # fmt: skip
             )
-            out.append(alert)
+    ups: list[dict[str, object]] = []
+    for alert_id, order_id, rule, raised_at, level, officer in session.execute(
+        sa.select(a.id, a.order_id, a.rule, a.raised_at, a.level, o.officer)
+        .join(o, o.id == a.order_id)
+        .where(a.state == AlertState.OPEN)
+    ).all():
+        to = escalation_level(_aware(raised_at) or now, now, rules)
+        if to > level:
+            ups.append({"id": alert_id, "level": to})
+            out.append(AlertChange(alert_id, order_id, AlertRule(rule), to))
+            who = "district supervisor" if to == 1 else "field dispatch"
+            messages.append(
+                _message(
+                    "sms",
+                    f"{who} for {officer}",
+                    f"Unacknowledged quarantine alert {alert_id} "
+                    f"({AlertRule(rule).value})",
+                    f"alert-{alert_id}-level-{to}",
+                    now,
+                )  # fmt: skip
+            )
+    if ups:
+        session.execute(sa.update(a), ups)
+    if messages:
+        session.execute(
+            _insert(session)(OutboxRow).on_conflict_do_nothing(
+                index_elements=["dedupe_key"]
+            ),
+            messages,
+        )
     session.flush()
     return out
+
+
+def _message(
+    channel: str, recipient: str, body: str, key: str, now: datetime
+) -> dict[str, object]:
+    return {"channel": channel, "recipient": recipient, "body": body,
+            "dedupe_key": key, "state": "pending", "attempts": 0,
+            "next_attempt_at": now, "last_error": "", "created_at": now}  # fmt: skip
 
 
 def _aware(t: datetime | None) -> datetime | None:
