@@ -178,7 +178,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "rule_band_distance": {"ko": "안심밴드 거리 초과",
                            "en": "Wristband away from phone"},
     "rule_band_tamper": {"ko": "안심밴드 훼손", "en": "Wristband tampered with"},
-    "level_0":         {"ko": "", "en": ""},
     "level_1":         {"ko": "상급자 보고", "en": "escalated to supervisor"},
     "level_2":         {"ko": "현장 출동", "en": "field dispatch"},
     "rk_check":        {"ko": "자가진단", "en": "Self-check"},
