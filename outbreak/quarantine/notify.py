@@ -19,7 +19,34 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from outbreak.store.db import dialect_insert
 from outbreak.store.tables import OutboxRow
+
+
+def notify(
+    session: Session, *, channel: str, recipient: str, body: str, dedupe_key: str
+) -> None:
+    """Queue a message once (a second call with the same key does nothing)."""
+    queue(session, [message(channel, recipient, body, dedupe_key, datetime.now(UTC))])
+
+
+def queue(session: Session, messages: list[dict[str, object]]) -> None:
+    """Queue many messages in one statement, each key once."""
+    if messages:
+        session.execute(
+            dialect_insert(session)(OutboxRow).on_conflict_do_nothing(
+                index_elements=["dedupe_key"]
+            ),
+            messages,
+        )
+
+
+def message(
+    channel: str, recipient: str, body: str, key: str, now: datetime
+) -> dict[str, object]:
+    return {"channel": channel, "recipient": recipient, "body": body,
+            "dedupe_key": key, "state": "pending", "attempts": 0,
+            "next_attempt_at": now, "last_error": "", "created_at": now}  # fmt: skip
 
 
 class Channel(Protocol):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from outbreak.errors import Unavailable
@@ -77,3 +79,10 @@ def check_database(engine: sa.Engine) -> None:
         raise Unavailable(
             f"Cannot reach the database at {engine.url.render_as_string()}: {exc.orig}"
         ) from None
+
+
+def dialect_insert(session: Session) -> Callable[..., Any]:
+    """The session's dialect INSERT, whose ``on_conflict_do_nothing`` and
+    ``returning`` PostgreSQL and SQLite share (idempotent writes)."""
+    name = session.get_bind().dialect.name
+    return pg_insert if name == "postgresql" else sqlite_insert
