@@ -434,14 +434,7 @@ def _graph_parts(
             codes, counts = _aggregate(packed, np.int64(n), weighted=True)
             del packed
             keep = counts >= min_bins
-            codes, counts = codes[keep], counts[keep]
-            yield pa.table(
-                {
-                    "pa": pa.array(people[codes // n], pa.int64()),
-                    "pb": pa.array(people[codes % n], pa.int64()),
-                    "bins": pa.array(counts.astype(np.int64), pa.int64()),
-                }
-            )
+            yield _pairs_table(people, codes[keep], counts[keep])
 
 
 def contact_graph_dask(

@@ -312,11 +312,12 @@ def trace_contacts_of_contacts(
             "Contact-of-contact tracing needs approved gps and place_devices "
             "requests naming the contacts",
         )
+    degree1 = [c for c in contacts_of(access, inv_id) if c.degree == 1]
     first = list(  # one row per person: the riskiest exposure
         {
             c.key64: c
-            for c in reversed(contacts_of(access, inv_id))
-            if c.degree == 1 and c.key64 in own.keys and c.key64 in near.keys
+            for c in reversed(degree1)
+            if c.key64 in own.keys and c.key64 in near.keys
         }.values()
     )
     reader = MovementReader(ctx.store)
@@ -342,8 +343,7 @@ def trace_contacts_of_contacts(
             spans[c.id] = (min(lo, start), max(hi, span[1]))
     rule = contact_rule(inv)
     presences = reader.presences_many(routes, search_m=rule.search_m)
-    listed = {c.key64 for c in first} | set(all_keys(access, inv))
-    listed |= {c.key64 for c in contacts_of(access, inv_id) if c.degree == 1}
+    listed = {c.key64 for c in degree1} | all_keys(access, inv)
     best: dict[tuple[int, ExposureKind], tuple[Contact, int]] = {}
     for c in first:
         found = find_contacts(

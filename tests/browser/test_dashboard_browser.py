@@ -41,6 +41,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def signed_in(
+    browser: object, server: str, username: str, *, locale: str = "ko-KR"
+) -> tuple[object, list[str]]:
+    """A new page logged in as ``username``, and the list its page errors and failed
+    requests go to (a test ends by asserting it is empty)."""
+    page = browser.new_page(locale=locale)  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    return page, errors
+
+
 @contextmanager
 def served(app: FastAPI) -> Iterator[str]:
     """``app`` on a free loopback port in a thread, for as long as the block runs."""

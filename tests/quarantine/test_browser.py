@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from outbreak.demo import DEMO_PASSWORD
 from outbreak.trace.service import TraceContext
-from tests.browser.test_dashboard_browser import browser
+from tests.browser.test_dashboard_browser import browser, signed_in
 from tests.trace.conftest import City
 from tests.trace.test_browser import demo_city_server
 
@@ -26,14 +25,7 @@ def server(city: City, ctx: TraceContext, tmp_path: Path) -> Iterator[str]:
 def test_officer_acknowledges_an_alert_from_the_worklist(
     server: str, browser: object, tmp_path: Path
 ) -> None:
-    page = browser.new_page(locale="ko-KR")  # type: ignore[attr-defined]
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", "officer")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    page, errors = signed_in(browser, server, "officer")
     page.click("nav >> text=자가격리")
     page.click("#q-all")
     page.wait_for_selector("#worklist")

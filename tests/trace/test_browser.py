@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from outbreak.demo import DEMO_PASSWORD, load_demo
+from outbreak.demo import load_demo
 from outbreak.quarantine.demo import load_quarantine
 from outbreak.store import make_engine, make_sessionmaker, session_scope
 from outbreak.testing import TemplateDatabases, test_settings
 from outbreak.trace.demo import load_investigations
 from outbreak.trace.service import TraceContext
 from outbreak.web import create_app
-from tests.browser.test_dashboard_browser import browser, served
+from tests.browser.test_dashboard_browser import browser, served, signed_in
 from tests.trace.conftest import City
 
 __all__ = ["browser"]
@@ -57,14 +57,7 @@ def server(city: City, ctx: TraceContext, tmp_path: Path) -> Iterator[str]:
 def test_investigation_page_shows_route_contacts_and_chain(
     server: str, browser: object, tmp_path: Path
 ) -> None:
-    page = browser.new_page(locale="ko-KR")  # type: ignore[attr-defined]
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", "seoul")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    page, errors = signed_in(browser, server, "seoul")
     page.click("nav >> text=역학조사")
     page.wait_for_selector("#investigations-table")
     assert page.locator("#investigations-table tbody tr").count() == 3

@@ -38,8 +38,8 @@ def worklist_page(
         return _to_login(request)
     access = Access(session, principal, "quarantine worklist (dashboard)")
     try:
-        items = q.worklist(access, officer=None if all else principal.username)
-        everyone = items if all else q.worklist(access)
+        everyone = q.worklist(access)
+        items = [w for w in everyone if all or w.order.officer == principal.username]
     except PermissionDenied:
         return _render(request, "forbidden.html", {"principal": principal}, 403)
     names = {d.code: d.name(_lang(request)) for d in load_districts()}
@@ -81,7 +81,7 @@ def order_page(
     try:
         order = q.checked_order(access, order_id)
         reports = q.timeline(access, order_id)[:200]
-        alerts = [w for w in q.worklist(access) if w.order.id == order_id]
+        alerts = q.open_alerts(access, order_id)
     except (PermissionDenied, NotFound):
         return _render(request, "forbidden.html", {"principal": principal}, 403)
     return _render(
@@ -91,7 +91,7 @@ def order_page(
             "principal": principal,
             "order": order,
             "reports": reports,
-            "alerts": alerts[0].alerts if alerts else [],
+            "alerts": alerts,
             "csrf": csrf_token(request, settings),
             "kst": lambda d: d.astimezone(KST).strftime("%m-%d %H:%M"),
         },
