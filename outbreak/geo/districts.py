@@ -20,6 +20,7 @@ _FILES = {
     "sigungu": "skorea_municipalities_2013_geo_simple.json",
 }
 _SEOUL_FILE = "seoul_municipalities_geo_simple.json"
+_SEOUL_DONG_FILE = "seoul_submunicipalities_geo_simple.json"
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,8 @@ def load_districts() -> tuple[District, ...]:
                 )
             )
     return tuple(sorted(districts, key=lambda d: d.code))
+
+
+def dong_features() -> list[dict[str, Any]]:
+    """Seoul's 423 dong as GeoJSON features (``code``, ``name``, ``name_eng``)."""
+    return _features(_SEOUL_DONG_FILE)

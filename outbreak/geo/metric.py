@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from pyproj import Transformer
 
-from outbreak.geo.districts import SEOUL_CODE, load_districts
+from outbreak.geo.districts import SEOUL_CODE, dong_features, load_districts
 
 Floats = NDArray[np.float64]
 
@@ -39,8 +40,8 @@ def to_degrees(x: Floats, y: Floats) -> tuple[Floats, Floats]:
 
 
 @dataclass(frozen=True)
-class Gu:
-    """One of Seoul's 25 districts, outlined in metres."""
+class Outline:
+    """An administrative area (a gu, a dong) outlined in metres."""
 
     code: str
     name_ko: str
@@ -72,34 +73,62 @@ class Gu:
         return xs[:n], ys[:n]
 
 
+def _outline(code: str, name_ko: str, geometry: dict[str, Any]) -> Outline:
+    polygons = (
+        geometry["coordinates"]
+        if geometry["type"] == "MultiPolygon"
+        else [geometry["coordinates"]]
+    )
+    rings = []
+    for polygon in polygons:
+        for ring in polygon:
+            arr = np.asarray(ring, dtype=np.float64)
+            x, y = to_metres(arr[:, 0], arr[:, 1])
+            rings.append(np.column_stack([x, y]))
+    allpts = np.vstack(rings)
+    bbox = (
+        allpts[:, 0].min(),
+        allpts[:, 1].min(),
+        allpts[:, 0].max(),
+        allpts[:, 1].max(),
+    )
+    return Outline(code, name_ko, tuple(rings), bbox)
+
+
 @lru_cache(maxsize=1)
-def seoul_gu() -> tuple[Gu, ...]:
+def seoul_gu() -> tuple[Outline, ...]:
     """Seoul's 25 gu with outlines projected to metres, by code."""
-    out = []
-    for d in load_districts():
-        if d.parent_code != SEOUL_CODE:
-            continue
-        geom = d.geometry
-        polygons = (
-            geom["coordinates"]
-            if geom["type"] == "MultiPolygon"
-            else [geom["coordinates"]]
-        )
-        rings = []
-        for polygon in polygons:
-            for ring in polygon:
-                arr = np.asarray(ring, dtype=np.float64)
-                x, y = to_metres(arr[:, 0], arr[:, 1])
-                rings.append(np.column_stack([x, y]))
-        allpts = np.vstack(rings)
-        bbox = (
-            allpts[:, 0].min(),
-            allpts[:, 1].min(),
-            allpts[:, 0].max(),
-            allpts[:, 1].max(),
-        )
-        out.append(Gu(d.code, d.name_ko, tuple(rings), bbox))
-    return tuple(out)
+    return tuple(
+        _outline(d.code, d.name_ko, d.geometry)
+        for d in load_districts()
+        if d.parent_code == SEOUL_CODE
+    )
+
+
+@lru_cache(maxsize=1)
+def seoul_dong() -> tuple[Outline, ...]:
+    """Seoul's 423 dong (eup/myeon/dong level, KOSTAT 2013; 7-digit codes whose
+    first five are not the gu codes of :func:`seoul_gu`), outlined in metres."""
+    return tuple(
+        _outline(f["properties"]["code"], f["properties"]["name"], f["geometry"])
+        for f in dong_features()
+    )
+
+
+def _containing(areas: tuple[Outline, ...], x: Floats, y: Floats) -> NDArray[np.int64]:
+    out = np.full(len(x), -1, dtype=np.int64)
+    for i, area in enumerate(areas):
+        x0, y0, x1, y1 = area.bbox
+        near = np.flatnonzero((out < 0) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+        if len(near):
+            out[near[area.contains(x[near], y[near])]] = i
+    return out
+
+
+def dong_of(x: Floats, y: Floats) -> list[str]:
+    """The name of the Seoul dong containing each point, or "" outside them all."""
+    dongs = seoul_dong()
+    return [dongs[i].name_ko if i >= 0 else "" for i in _containing(dongs, x, y)]
 
 
 @dataclass(frozen=True)
@@ -173,13 +202,8 @@ def gu_of(x: Floats, y: Floats, *, snap_m: float = 0.0) -> NDArray[np.int64]:
     With ``snap_m``, a point outside every outline (the outlines are simplified) goes
     to the district whose vertices come within that distance.
     """
-    out = np.full(len(x), -1, dtype=np.int64)
     gus = seoul_gu()
-    for i, gu in enumerate(gus):
-        x0, y0, x1, y1 = gu.bbox
-        near = np.flatnonzero((out < 0) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
-        if len(near):
-            out[near[gu.contains(x[near], y[near])]] = i
+    out = _containing(gus, x, y)
     if snap_m > 0 and (out < 0).any():
         lost = np.flatnonzero(out < 0)
         best = np.full(len(lost), np.inf)

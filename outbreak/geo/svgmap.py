@@ -86,6 +86,37 @@ def colour_for(value: int, bins: Sequence[int]) -> str:
     return PALETTE[-1]
 
 
+@dataclass(frozen=True)
+class Frame:
+    """The projection of a map: lon/lat to SVG x/y (equirectangular, see above)."""
+
+    min_lon: float
+    max_lat: float
+    kx: float  # cos of the mean latitude
+    scale: float  # pixels per degree of latitude
+    width: int
+    height: int
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        """SVG coordinates of a point."""
+        return (
+            10 + (lon - self.min_lon) * self.kx * self.scale,
+            10 + (self.max_lat - lat) * self.scale,
+        )
+
+
+def frame_for(districts: Sequence[District], *, width: int = 640) -> Frame | None:
+    """The frame that fits ``districts`` into ``width`` pixels (None: no outline)."""
+    points = [pt for d in districts for ring in _rings(d.geometry) for pt in ring]
+    if not points:
+        return None
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    kx = math.cos(math.radians((min(lats) + max(lats)) / 2))
+    span_x, span_y = (max(lons) - min(lons)) * kx, max(lats) - min(lats)
+    scale = (width - 20) / span_x
+    return Frame(min(lons), max(lats), kx, scale, width, int(span_y * scale) + 20)
+
+
 def draw_map(
     districts: Sequence[District],
     values: dict[str, int],
@@ -100,18 +131,12 @@ def draw_map(
     Returns the shapes, the height that keeps the aspect ratio for ``width``, and
     the colour bins (for the legend).
     """
-    points = [pt for d in districts for ring in _rings(d.geometry) for pt in ring]
-    if not points:
+    frame = frame_for(districts, width=width)
+    if frame is None:
         return [], 0, []
-    lons, lats = [p[0] for p in points], [p[1] for p in points]
-    kx = math.cos(math.radians((min(lats) + max(lats)) / 2))
-    span_x, span_y = (max(lons) - min(lons)) * kx, max(lats) - min(lats)
-    scale = (width - 20) / span_x
-    height = int(span_y * scale) + 20
 
     def xy(pt: Sequence[float]) -> str:
-        x = 10 + (pt[0] - min(lons)) * kx * scale
-        y = 10 + (max(lats) - pt[1]) * scale
+        x, y = frame.xy(pt[0], pt[1])
         return f"{x:.1f},{y:.1f}"
 
     bins = colour_bins(max(values.values(), default=0))
@@ -123,4 +148,4 @@ def draw_map(
         value = values.get(d.code, 0)
         colour = (colours or {}).get(d.code) or colour_for(value, bins)
         shapes.append(MapShape(d.code, d.name(lang), path, value, colour))
-    return shapes, height, bins
+    return shapes, frame.height, bins

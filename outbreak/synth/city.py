@@ -38,6 +38,7 @@ class Places:
     name: list[str]
     phone: list[str]
     side: Floats  # metres: the square floor people sit on, centred on (x, y)
+    address: list[str]  # road-name address of the real places, "" for made-up ones
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -56,7 +57,7 @@ def _gu_weights() -> Floats:
     return np.asarray(w / w.sum(), dtype=np.float64)
 
 
-def _real_pharmacies() -> tuple[Floats, Floats, list[str], Ints]:
+def _real_pharmacies() -> tuple[Floats, Floats, list[str], Ints, list[str]]:
     text = resources.files("outbreak.synth").joinpath("data", "seoul_pharmacies.csv")
     rows = list(csv.DictReader(text.read_text("utf-8").splitlines()))
     names = {g.name_ko: i for i, g in enumerate(seoul_gu())}
@@ -64,10 +65,11 @@ def _real_pharmacies() -> tuple[Floats, Floats, list[str], Ints]:
     lon = np.array([float(r["longitude"]) for r in rows])
     lat = np.array([float(r["latitude"]) for r in rows])
     x, y = to_metres(lon, lat)
-    return x, y, [r["name"] for r in rows], np.array([names[r["gu"]] for r in rows])
+    gu = np.array([names[r["gu"]] for r in rows])
+    return x, y, [r["name"] for r in rows], gu, [r["addr"] for r in rows]
 
 
-def _real_clinics() -> tuple[list[str], list[str], Ints]:
+def _real_clinics() -> tuple[list[str], list[str], Ints, list[str]]:
     text = resources.files("outbreak.synth").joinpath(
         "data", "seoul_screening_clinics.csv"
     )
@@ -78,6 +80,7 @@ def _real_clinics() -> tuple[list[str], list[str], Ints]:
         [r["name"] for r in rows],
         [r["phone"] for r in rows],
         np.array([names[r["gu"]] for r in rows]),
+        [r["addr"] for r in rows],
     )
 
 
@@ -180,9 +183,9 @@ def build_city(people: int, seed: int) -> City:
         scatter(
             kind, max(len(gus), int(people / 1000 * per_1000)), (weights + job_w) / 2
         )
-    px, py, pnames, pgu = _real_pharmacies()
+    px, py, pnames, pgu, paddr = _real_pharmacies()
     add("pharmacy", pgu, px, py, pnames)
-    cnames, cphones, cgu = _real_clinics()
+    cnames, cphones, cgu, caddr = _real_clinics()
     cx = np.empty(len(cgu))
     cy = np.empty(len(cgu))
     for i, g in enumerate(cgu):  # KDCA's list has addresses only: a point in the gu
@@ -199,6 +202,7 @@ def build_city(people: int, seed: int) -> City:
         names,
         phones,
         _floor_sides(kind_col, pop, workers, people),
+        [""] * (len(kind_col) - len(paddr) - len(caddr)) + paddr + caddr,
     )
     # Towers follow where people are: sampled at homes' and jobs' district weights.
     n_towers = max(50, people // P.PEOPLE_PER_TOWER)

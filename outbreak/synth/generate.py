@@ -26,8 +26,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from outbreak.errors import InvalidInput
-from outbreak.geo.metric import fast_degrees, seoul_gu
-from outbreak.synth.city import CHUNK, KINDS, build_city, phone_of, residents
+from outbreak.geo.metric import dong_of, fast_degrees, seoul_gu
+from outbreak.synth.city import CHUNK, KINDS, Places, build_city, phone_of, residents
 from outbreak.synth.feeds import gps_and_telecom, transactions, truth
 from outbreak.synth.itinerary import day_stays
 
@@ -62,6 +62,17 @@ def write_table(table: pa.Table, path: Path) -> int:
     return path.stat().st_size
 
 
+def _addresses(places: Places) -> list[str]:
+    """Real places keep their address; a made-up one gets its gu and dong (the
+    finest level that is true of it)."""
+    gus = seoul_gu()
+    dongs = dong_of(places.x, places.y)
+    return [
+        a or f"서울특별시 {gus[g].name_ko} {d}".rstrip()
+        for a, g, d in zip(places.address, places.gu, dongs, strict=True)
+    ]
+
+
 def _city_tables(city_people: int, seed: int, out: Path) -> None:
     city = build_city(city_people, seed)
     pl = city.places
@@ -77,6 +88,7 @@ def _city_tables(city_people: int, seed: int, out: Path) -> None:
                     [gus[g].code for g in pl.gu]
                 ).dictionary_encode(),
                 "phone": pa.array(pl.phone),
+                "address": pa.array(_addresses(pl)),
                 "lat": pa.array(np.round(lat, 6)),
                 "lon": pa.array(np.round(lon, 6)),
             }

@@ -26,6 +26,7 @@ class Place:
     district_code: str
     x_dm: int
     y_dm: int
+    address: str = ""
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Places:
     districts: NDArray[np.str_]
     x_dm: Ints
     y_dm: Ints
+    addresses: NDArray[np.str_] | None = None  # road-name (or gu + dong) addresses
     _tree: cKDTree | None = field(default=None, repr=False)
     _row: dict[int, int] = field(default_factory=dict, repr=False)
 
@@ -48,7 +50,8 @@ class Places:
 
     @classmethod
     def from_parquet(cls, path: Path) -> Places:
-        """``place_id, kind, name, district_code, lat, lon`` (a city's places file)."""
+        """``place_id, kind, name, district_code, address, lat, lon`` (a city's
+        places file; name, district_code and address may be absent)."""
         t = pq.read_table(path)
         missing = {"place_id", "kind", "lat", "lon"} - set(t.column_names)
         if missing:
@@ -63,6 +66,7 @@ class Places:
             np.array(d.get("district_code", [""] * n), dtype=str),
             x,
             y,
+            np.array(d.get("address", [""] * n), dtype=str),
         )
 
     @classmethod
@@ -87,6 +91,7 @@ class Places:
             str(self.districts[k]),
             int(self.x_dm[k]),
             int(self.y_dm[k]),
+            str(self.addresses[k]) if self.addresses is not None else "",
         )
 
     def nearest(self, x_dm: float, y_dm: float, within_m: float) -> Place | None:
