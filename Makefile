@@ -37,11 +37,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	@touch $@
 
-# Browser tests drive Debian's Chromium (Playwright cannot download its own here).
+# Browser tests drive Debian's Chromium (Playwright cannot download its own here);
+# the HTTP benchmarks drive their servers with Debian's wrk.
 browser:
-	@test -x /usr/bin/chromium || { \
+	@{ test -x /usr/bin/chromium && command -v wrk >/dev/null; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium wrk >/dev/null; }
 
 # Storage tests run on PostgreSQL too; start the local cluster if it is down.
 postgres:

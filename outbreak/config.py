@@ -123,6 +123,47 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Logging level of the server and CLI."
     )
+    public_dir: Path | None = Field(
+        None,
+        description="Directory of what the public site serves without touching the "
+        "database: the published exposure places (a snapshot rewritten on every "
+        "publication) and the signed exposure-key exports. Default: "
+        "`<data_dir>/public`.",
+    )
+    # --- exposure notification key server (outbreak.disclose.keyserver) ---
+    en_region: str = Field(
+        "KR",
+        pattern=r"^[A-Z]{2}$",
+        description="ISO 3166 alpha-2 region of the exposure-notification key "
+        "server: uploads must name it and exports carry it.",
+    )
+    en_code_lifetime_min: int = Field(
+        24 * 60,
+        gt=0,
+        le=14 * 24 * 60,
+        description="Minutes an exposure-notification verification code stays "
+        "valid after it is issued (single use).",
+    )
+    en_signing_key_file: Path | None = Field(
+        None,
+        description="PEM file of the ECDSA P-256 private key that signs "
+        "exposure-key exports; created at first use unless env=prod. Default: "
+        "`<data_dir>/en-signing-key.pem`.",
+    )
+    en_key_id: str = Field(
+        "450",
+        min_length=1,
+        max_length=32,
+        description="Verification key id in export signatures, agreed with Apple "
+        "and Google (Korea's mobile country code, as Google used MCCs).",
+    )
+    en_key_version: str = Field(
+        "v1",
+        min_length=1,
+        max_length=32,
+        description="Verification key version in export signatures; change it "
+        "when the signing key is rotated.",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
@@ -150,6 +191,16 @@ class Settings(BaseSettings):
     def registry_path(self) -> Path:
         """The registry directory in force."""
         return self.registry_dir or self.data_dir / "city" / "city"
+
+    @property
+    def public_path(self) -> Path:
+        """The public directory in force."""
+        return self.public_dir or self.data_dir / "public"
+
+    @property
+    def en_signing_key_path(self) -> Path:
+        """The export signing key file in force."""
+        return self.en_signing_key_file or self.data_dir / "en-signing-key.pem"
 
     @property
     def parquet_path(self) -> Path:

@@ -71,6 +71,21 @@ class DemoSummary:
     clusters: int
 
 
+def ensure_user(
+    session: Session, username: str, roles: set[Role], scopes: set[str], label: str
+) -> None:
+    """Create a demo user (password ``DEMO_PASSWORD``) unless it exists."""
+    if user_queries.get_user(session=session, username=username) is None:
+        auth.create_user(
+            session,
+            username=username,
+            password=DEMO_PASSWORD,
+            roles=roles,
+            scopes=scopes,
+            display_name=f"Demo {label}",
+        )
+
+
 def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
 
@@ -109,14 +124,7 @@ def load_demo(
     if user_queries.get_user(session=session, username="admin") is not None:
         raise ConfigError("Demo data is already loaded (user 'admin' exists)")
     for username, (roles, scopes) in DEMO_USERS.items():
-        auth.create_user(
-            session,
-            username=username,
-            password=DEMO_PASSWORD,
-            roles=roles,
-            scopes=scopes,
-            display_name=f"Demo {username}",
-        )
+        ensure_user(session, username, roles, scopes, username)
     admin = auth.principal_for(session, "admin")
     access = Access(session, admin, "demo data load", today=today)
     rng = random.Random(seed)  # noqa: S311 - demo data, not cryptography

@@ -152,3 +152,13 @@ class AlertState(StrEnum):
 
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
+
+
+class DisclosureState(StrEnum):
+    """Where a proposed exposure place is in the communicator's review."""
+
+    PROPOSED = "proposed"  # every rule allows it: awaiting review
+    WITHHELD = "withheld"  # a disclosure rule withholds it (which one is recorded)
+    PUBLISHED = "published"
+    HIDDEN = "hidden"  # the communicator chose not to publish it
+    WITHDRAWN = "withdrawn"  # was public, taken down (by hand or by a rule)

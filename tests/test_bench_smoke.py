@@ -60,3 +60,17 @@ def test_quarantine_benchmark_smoke() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "reports/s" in done.stdout and "the naive path" in done.stdout
+
+
+def test_disclose_benchmark_smoke() -> None:
+    _require_backend("postgresql")  # the baseline reads PostgreSQL, as in production
+    done = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(ROOT / "bench" / "disclose.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "answers identical on" in done.stdout and "True" in done.stdout
+    assert "requests/s" in done.stdout and "ratio:" in done.stdout

@@ -11,6 +11,7 @@ PACKAGES = [
     "outbreak.audit",
     "outbreak.auth",
     "outbreak.cases",
+    "outbreak.disclose",
     "outbreak.geo",
     "outbreak.ingest",
     "outbreak.model",

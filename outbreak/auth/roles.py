@@ -38,6 +38,9 @@ class Permission(StrEnum):
     POPULATION_READ = "population.read"  # everyone's movement data at once (Q3)
     QUARANTINE_READ = "quarantine.read"  # orders, reports, alerts
     QUARANTINE_WRITE = "quarantine.write"  # issue, acknowledge, release, extend
+    DISCLOSURE_READ = "disclosure.read"  # proposed exposure places and why withheld
+    DISCLOSURE_WRITE = "disclosure.write"  # edit, hide, publish, withdraw
+    EN_CODE_ISSUE = "en.code.issue"  # verification codes for exposure-key uploads
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
 
@@ -51,18 +54,20 @@ GRANTS: dict[Role, frozenset[Permission]] = {
                                         P.CONTACT_READ, P.CONTACT_WRITE, P.STATS_READ,
                                         P.MOVEMENT_INGEST, P.MOVEMENT_READ,
                                         P.INVESTIGATION_READ, P.INVESTIGATION_WRITE,
-                                        P.ORDER_WRITE, P.QUARANTINE_READ}),
+                                        P.ORDER_WRITE, P.QUARANTINE_READ,
+                                        P.DISCLOSURE_READ, P.EN_CODE_ISSUE}),
     Role.DATA_APPROVER:      frozenset({P.CASE_READ, P.STATS_READ,
                                         P.INVESTIGATION_READ, P.DATA_APPROVE}),
     Role.QUARANTINE_OFFICER: frozenset({P.PERSON_READ, P.CASE_READ, P.CONTACT_READ,
                                         P.STATS_READ, P.INVESTIGATION_READ,
                                         P.QUARANTINE_READ, P.QUARANTINE_WRITE}),
     Role.CLINIC_STAFF:       frozenset({P.PERSON_READ, P.PERSON_WRITE, P.CASE_READ,
-                                        P.CASE_WRITE, P.STATS_READ}),
+                                        P.CASE_WRITE, P.STATS_READ, P.EN_CODE_ISSUE}),
     Role.BED_COORDINATOR:    frozenset({P.PERSON_READ, P.CASE_READ, P.CASE_WRITE,
                                         P.STATS_READ}),
     Role.PHARMACIST:         frozenset(),
-    Role.COMMUNICATOR:       frozenset({P.CLUSTER_READ, P.STATS_READ}),
+    Role.COMMUNICATOR:       frozenset({P.CLUSTER_READ, P.STATS_READ,
+                                        P.DISCLOSURE_READ, P.DISCLOSURE_WRITE}),
     Role.ANALYST:            frozenset({P.STATS_READ, P.CLUSTER_READ}),
 }
 # fmt: on

@@ -14,6 +14,8 @@ import click
 from outbreak import __version__
 from outbreak.cli.admin import audit, db, districts, retention, settings_cmd, users
 from outbreak.cli.context import CliState
+from outbreak.cli.disclose import disclose
+from outbreak.cli.en import en
 from outbreak.cli.ingest import ingest, retention_apply
 from outbreak.cli.model import model
 from outbreak.cli.quarantine import quarantine
@@ -61,6 +63,8 @@ for command in (
     ingest,
     trace,
     quarantine,
+    disclose,
+    en,
 ):
     main.add_command(command)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
 
 import click
 import uvicorn
@@ -15,29 +16,66 @@ from outbreak.errors import ConfigError
 from outbreak.geo import load_districts
 from outbreak.store.queries import geo as geo_queries
 from outbreak.store.queries import users as user_queries
-from outbreak.web import create_app
+from outbreak.web import create_app, create_public_app
 
 pass_state = click.make_pass_decorator(CliState)
 
 
-def _serve(state: CliState, host: str | None, port: int | None) -> None:
+def _serve(
+    state: CliState,
+    host: str | None,
+    port: int | None,
+    *,
+    public: bool = False,
+    workers: int = 1,
+) -> None:
     settings = state.settings
-    app = create_app(settings, engine=state.engine)
     host, port = host or settings.serve_host, port or settings.serve_port
-    console.print(f"Serving on http://{host}:{port}  (API docs: /docs)")
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    what = "public site" if public else "API docs: /docs"
+    console.print(f"Serving on http://{host}:{port}  ({what})")
+    level = settings.log_level.lower()
+    if workers > 1:  # each worker process builds its own app from the environment
+        factory = "public_app" if public else "main_app"
+        uvicorn.run(
+            f"outbreak.web.asgi:{factory}",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level=level,
+            access_log=not public,
+        )
+        return
+    app = (
+        create_public_app(settings)
+        if public
+        else create_app(settings, engine=state.engine)
+    )
+    uvicorn.run(app, host=host, port=port, log_level=level, access_log=not public)
 
 
 @click.command()
 @click.option("--host", help="Default: OUTBREAK_SERVE_HOST.")
 @click.option("--port", type=int, help="Default: OUTBREAK_SERVE_PORT.")
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Only the public site (exposure places, feeds, self-check, key exports), "
+    "served from OUTBREAK_PUBLIC_DIR without a database.",
+)
+@click.option("--workers", default=1, show_default=True, help="Worker processes.")
 @pass_state
-def serve(state: CliState, host: str | None, port: int | None) -> None:
-    """Serve the API and dashboard."""
-    store.check_database(state.engine)
-    if store.current_revision(state.engine) != store.head_revision(state.engine):
-        raise ConfigError("Database schema is not current: run `outbreak db upgrade`")
-    _serve(state, host, port)
+def serve(
+    state: CliState, host: str | None, port: int | None, public: bool, workers: int
+) -> None:
+    """Serve the API and dashboard (or, with --public, the public site alone)."""
+    if not public:
+        store.check_database(state.engine)
+        if store.current_revision(state.engine) != store.head_revision(state.engine):
+            raise ConfigError(
+                "Database schema is not current: run `outbreak db upgrade`"
+            )
+    _serve(state, host, port, public=public, workers=workers)
 
 
 def _demo_city(state: CliState, people: int) -> None:
@@ -45,13 +83,16 @@ def _demo_city(state: CliState, people: int) -> None:
     from outbreak.audit import Access
     from outbreak.auth import principal_for
     from outbreak.cli.ingest import movement_store
+    from outbreak.disclose.demo import load_disclosures, load_exposure_keys
     from outbreak.ingest import ingest_city
     from outbreak.quarantine.demo import load_quarantine
-    from outbreak.synth.generate import START, generate
+    from outbreak.synth.generate import generate
     from outbreak.trace.demo import load_investigations
     from outbreak.trace.service import load_context
 
     city = state.settings.data_dir / "city"
+    # The city's days end yesterday, so that its exposure places are still public
+    # (14 days) and its quarantine orders run now; a city built earlier is reused.
     if not (city / "manifest.json").exists():
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task(
@@ -62,8 +103,12 @@ def _demo_city(state: CliState, people: int) -> None:
                 people=people,
                 days=3,
                 seed=1,
+                start=date.today() - timedelta(days=3),
                 progress=lambda d, n: bar.update(task, completed=d, total=n),
             )
+    start = date.fromisoformat(
+        json.loads((city / "manifest.json").read_text())["start"]
+    )
     store = movement_store(state)
     with state.session() as session, Progress(console=console, transient=True) as bar:
         access = Access(session, principal_for(session, "admin"), "demo data load")
@@ -82,7 +127,7 @@ def _demo_city(state: CliState, people: int) -> None:
             session,
             ctx,
             city / "city" / "people",
-            last_day=START + timedelta(days=2),
+            last_day=start + timedelta(days=2),
         )
     if opened:
         console.print(
@@ -95,6 +140,22 @@ def _demo_city(state: CliState, people: int) -> None:
         console.print(
             f"Self-quarantine: {quarantined} orders from the investigations, a day "
             "of reports and alerts (log in as 'officer': /quarantine)"
+        )
+    with state.session() as session:
+        published = load_disclosures(
+            session, state.settings, ctx.places, now=datetime.now(UTC)
+        )
+    if published:
+        console.print(
+            f"Disclosure: {published} exposure places published (public page: "
+            "/public/exposures; review as 'press': /disclosure)"
+        )
+    with state.session() as session:
+        exported = load_exposure_keys(session, state.settings, now=datetime.now(UTC))
+    if exported:
+        console.print(
+            f"Exposure notification: {exported} keys uploaded with a verification "
+            "code and exported, signed (/public/en/index.txt)"
         )
 
 

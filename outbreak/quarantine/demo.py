@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 
 from outbreak import auth
 from outbreak.audit import Access
-from outbreak.demo import DEMO_PASSWORD
+from outbreak.demo import ensure_user
 from outbreak.geo.metric import seoul_gu, to_degrees
 from outbreak.privacy import Keys
 from outbreak.quarantine import Geofence
 from outbreak.quarantine import service as q
-from outbreak.store.queries import users as user_queries
 from outbreak.store.tables import OrderRow, QuarantineOrderRow
 from outbreak.types import OrderKind, ReportKind, Role
 
@@ -36,15 +35,13 @@ def load_quarantine(
     if session.scalar(sa.select(sa.func.count()).select_from(QuarantineOrderRow)):
         return 0
     for name, scopes in OFFICERS.items():
-        if user_queries.get_user(session=session, username=name) is None:
-            auth.create_user(
-                session,
-                username=name,
-                password=DEMO_PASSWORD,
-                roles={Role.QUARANTINE_OFFICER},
-                scopes=scopes,
-                display_name=f"Demo quarantine officer ({name})",
-            )
+        ensure_user(
+            session,
+            name,
+            {Role.QUARANTINE_OFFICER},
+            scopes,
+            f"quarantine officer ({name})",
+        )
     session.commit()
     access = Access(session, auth.principal_for(session, "officer"), "demo quarantine")
     now = now or datetime.now(UTC)

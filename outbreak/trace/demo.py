@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 
 from outbreak import auth, cases
 from outbreak.audit import Access
-from outbreak.demo import DEMO_PASSWORD, DEMO_USERS
-from outbreak.store.queries import users as user_queries
+from outbreak.demo import DEMO_USERS, ensure_user
 from outbreak.store.tables import InvestigationRow
 from outbreak.synth.city import phone_of
 from outbreak.trace import investigate as run
@@ -58,16 +57,7 @@ def load_investigations(
     """Open and work the demo investigations once; returns how many were opened."""
     if session.scalar(sa.select(sa.func.count()).select_from(InvestigationRow)):
         return 0
-    if user_queries.get_user(session=session, username="approver") is None:
-        roles, scopes = DEMO_USERS["approver"]
-        auth.create_user(
-            session,
-            username="approver",
-            password=DEMO_PASSWORD,
-            roles=roles,
-            scopes=scopes,
-            display_name="Demo approver",
-        )
+    ensure_user(session, "approver", *DEMO_USERS["approver"], "approver")
     seoul = Access(session, auth.principal_for(session, "seoul"), "demo investigation")
     approver = Access(session, auth.principal_for(session, "approver"), "demo approval")
     table = pq.read_table(people).to_pydict()

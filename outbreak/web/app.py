@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,9 +20,26 @@ from outbreak.config import Settings
 from outbreak.ingest.store import MovementStore
 from outbreak.privacy import Keys
 from outbreak.store import make_engine, make_sessionmaker
-from outbreak.web.dashboard import quarantine_views, rt_views, trace_views, views
+from outbreak.web.dashboard import (
+    disclose_views,
+    quarantine_views,
+    rt_views,
+    trace_views,
+    views,
+)
 from outbreak.web.errors import install_error_handlers
-from outbreak.web.routes import admin, cases, model, movement, quarantine, trace
+from outbreak.web.public_site import PublicSite
+from outbreak.web.routes import (
+    admin,
+    cases,
+    disclose,
+    en,
+    model,
+    movement,
+    public,
+    quarantine,
+    trace,
+)
 
 log = logging.getLogger(__name__)
 # The dashboard loads nothing from elsewhere: a strict policy costs nothing.
@@ -62,19 +80,65 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.include_router(trace.router)
     app.include_router(quarantine.router)
     app.include_router(quarantine.app_router)
+    app.include_router(en.router)
+    app.include_router(disclose.router)
+    _install_public(app, settings)
     app.include_router(views.router)
     app.include_router(rt_views.router)
     app.include_router(trace_views.router)
     app.include_router(quarantine_views.router)
+    app.include_router(disclose_views.router)
     _install_docs(app)  # before /static: its mount would shadow /static/swagger
+    _install_static(app)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def create_public_app(settings: Settings) -> FastAPI:
+    """The public site alone: exposure places, feeds, the self-check and the
+    exposure-key exports — served from the public directory, with no database.
+
+    Run it (``outbreak serve --public``) on as many hosts and workers as the load
+    needs; publishing rewrites the files it reads.
+    """
+    app = FastAPI(
+        title="outbreak public site",
+        version=__version__,
+        description="Published exposure places and exposure-notification key "
+        "exports. No login, no personal data.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    _install_public(app, settings)
+    _install_docs(app)
+    _install_static(app)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def _install_public(app: FastAPI, settings: Settings) -> None:
+    site = PublicSite(
+        settings.public_path,
+        clock=lambda: getattr(app.state, "clock", _utcnow)(),
+    )
+    site.current()  # read the snapshot now, not on the first request
+    app.state.public_site = site
+    app.include_router(public.router)
+    app.include_router(en.public_router)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _install_static(app: FastAPI) -> None:
     app.mount(
         "/static",
         StaticFiles(directory=Path(views.__file__).parent / "static"),
         name="static",
     )
-
-    app.add_middleware(SecurityHeaders)
-    return app
 
 
 class SecurityHeaders:

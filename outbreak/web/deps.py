@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
@@ -39,7 +40,14 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_now(request: Request) -> datetime:
+    """The current time: the app's ``state.clock`` if one is set (tests, replays)."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock is not None else datetime.now(UTC)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+NowDep = Annotated[datetime, Depends(get_now)]
 KeysDep = Annotated[Keys, Depends(get_keys)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 

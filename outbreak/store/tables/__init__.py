@@ -8,6 +8,8 @@ from outbreak.store.tables.cases import (
     ClusterRow,
     ContactRow,
 )
+from outbreak.store.tables.disclose import DisclosureRow
+from outbreak.store.tables.en import DiagnosisKeyRow, EnExportRow, EnVerificationCodeRow
 from outbreak.store.tables.geo import DistrictRow
 from outbreak.store.tables.ingest import IngestBatchRow
 from outbreak.store.tables.people import PERSONAL_COLUMNS, PersonRow
@@ -38,7 +40,11 @@ __all__ = [
     "ClusterRow",
     "ContactRow",
     "DataRequestRow",
+    "DiagnosisKeyRow",
+    "DisclosureRow",
     "DistrictRow",
+    "EnExportRow",
+    "EnVerificationCodeRow",
     "IngestBatchRow",
     "InvestigationKeyRow",
     "InvestigationNoteRow",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from outbreak.web.dashboard.i18n_disclose import DISCLOSE_STRINGS
+
 LANGUAGES = ("ko", "en")
 DEFAULT_LANGUAGE = "ko"
 
@@ -202,6 +204,7 @@ STRINGS: dict[str, dict[str, str]] = {
                            "en": "Linked cases by district"},
     "no_links":        {"ko": "연결된 확진자가 아직 없습니다.",
                         "en": "No linked cases yet."},
+    **DISCLOSE_STRINGS,
 }
 # fmt: on
 
