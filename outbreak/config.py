@@ -48,6 +48,14 @@ class Settings(BaseSettings):
         "`postgresql+psycopg://user@host/db`. Default: SQLite file "
         "`<data_dir>/outbreak.db`.",
     )
+    db_pool_size: int = Field(
+        20,
+        gt=0,
+        le=200,
+        description="Database connections each server process keeps open (PostgreSQL; "
+        "as many again may be opened under bursts). Opening a connection costs a "
+        "backend process, so keep it near the requests a process serves at once.",
+    )
     parquet_dir: Path | None = Field(
         None,
         description="Directory of the partitioned Parquet movement store. Default: "
@@ -80,8 +88,9 @@ class Settings(BaseSettings):
     retention_disclosure_days: int = Field(
         14,
         gt=0,
+        le=14,
         description="Days a disclosed exposure place stays public after its last "
-        "contact (KDCA guideline, Oct 2020).",
+        "contact (KDCA guideline, Oct 2020: 14, the most allowed).",
     )
     retention_movement_days: int = Field(
         28,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import click
 from rich.table import Table
@@ -11,6 +11,8 @@ from outbreak import auth, store
 from outbreak.audit import verify
 from outbreak.cases import purge_expired
 from outbreak.cli.context import CliState, console, err_console
+from outbreak.disclose import purge as purge_disclosures
+from outbreak.disclose.snapshot import refresh
 from outbreak.geo import load_districts
 from outbreak.store.queries import audit as audit_queries
 from outbreak.store.queries import geo as geo_queries
@@ -222,11 +224,17 @@ def retention() -> None:
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
 @pass_state
 def retention_sweep(state: CliState, today: object) -> None:
-    """Delete contacts' records past their retention period (audited)."""
+    """Delete contacts' records past their retention period (audited), and
+    disclosure entries 14 days after their last exposure (run it daily)."""
     day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
     with state.session() as session:
         purged = purge_expired(session, today=day)
     console.print(f"{purged} people purged")
+    with state.session() as session:  # and the public list, 14 days on
+        now = datetime.now(UTC)
+        gone = purge_disclosures(session, now=now)
+        refresh(session, state.settings, now=now)
+    console.print(f"{gone} disclosure entries deleted; public snapshot rewritten")
 
 
 @click.command("settings")

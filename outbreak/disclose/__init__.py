@@ -16,7 +16,7 @@ from outbreak.disclose.keyserver import publish_keys
 from outbreak.disclose.public import PublicExposure, public_list
 from outbreak.disclose.rules import RULES, DisclosurePolicy, check_wording
 from outbreak.disclose.selfcheck import match as self_check
-from outbreak.disclose.service import derive, publish
+from outbreak.disclose.service import derive, publish, purge
 
 __all__ = [
     "RULES",
@@ -29,6 +29,7 @@ __all__ = [
     "public_list",
     "publish",
     "publish_keys",
+    "purge",
     "read_export",
     "read_history",
     "self_check",

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -107,10 +107,11 @@ class Upload:
     symptom_onset_interval: int | None = None
 
 
-def _hour(t: datetime) -> datetime:
-    # Upload times are kept to the hour, so that keys and the code's use do not
-    # line up to the second (see "privacy" in docs/exposure-notification.md).
-    return t.replace(minute=0, second=0, microsecond=0)
+def _day(t: datetime) -> datetime:
+    # The code's use and the keys' arrival are kept to the UTC day only, so that
+    # they line up no closer than "the same day" ("Privacy" in
+    # docs/exposure-notification.md); exports need no finer time.
+    return t.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _usable_code(
@@ -176,7 +177,7 @@ def publish_keys(
         upload.keys, now=now, symptom_onset_interval=upload.symptom_onset_interval
     )
     _refuse_known(session, keys)
-    received = _hour(now)
+    received = _day(now)
     used = session.execute(
         sa.update(EnVerificationCodeRow)
         .where(
@@ -188,7 +189,9 @@ def publish_keys(
     )
     if cast(Any, used).rowcount != 1:  # another upload with the code won the race
         raise Conflict("This verification code was already used", field=CODE_FIELD)
-    session.add_all(_row(key, region=region, received=received) for key in keys)
+    rows = [_row(key, region=region, received=received) for key in keys]
+    secrets.SystemRandom().shuffle(rows)  # stored in no order that shows the upload's
+    session.add_all(rows)
     try:
         session.flush()
     except sa.exc.IntegrityError:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -31,6 +32,7 @@ from outbreak.disclose.gaen_export import (
     split,
     write_export,
 )
+from outbreak.disclose.snapshot import write_atomic
 from outbreak.errors import ConfigError
 from outbreak.store.tables import DiagnosisKeyRow, EnExportRow, EnVerificationCodeRow
 
@@ -84,8 +86,11 @@ def export_batch(
 
     The window runs from the previous export's end to ``now`` (rounded down to the
     10-minute interval). A key still valid at the window's end waits for a later
-    export: publishing it earlier would let anyone broadcast it. ``index.txt``
-    and the public key are rewritten every time.
+    export: publishing it earlier would let anyone broadcast it. The window's keys
+    go into one file (or more, above ``max_keys_per_file``) per UTC day on which
+    their validity ended, so that a file's keys expire together and :func:`purge`
+    can delete it when they do. ``index.txt`` and the public key are rewritten
+    every time.
 
     Returns
     -------
@@ -103,7 +108,7 @@ def export_batch(
     if rows:
         start = last or min(min(r.received_at for r in rows), end)
         written = _write_batches(session, config, rows, (start, end), signing_key)
-    _write_atomic(config.directory / PUBLIC_KEY, public_key_pem(signing_key))
+    write_atomic(config.directory / PUBLIC_KEY, public_key_pem(signing_key))
     write_index(session, config)
     return written
 
@@ -136,13 +141,17 @@ def _write_batches(
 ) -> list[EnExportRow]:
     start, end = window
     by_data = {r.key_data: r for r in rows}
-    batches = split((_key(r) for r in rows), max_keys=config.max_keys_per_file)
+    batches = [
+        batch
+        for day in _by_end_day(rows)
+        for batch in split((_key(r) for r in day), max_keys=config.max_keys_per_file)
+    ]
     written = []
-    for num, keys in enumerate(batches, start=1):
+    for num, keys in enumerate(batches, start=1):  # numbered across the window
         export = Export(config.region, start, end, keys, num, len(batches))
         name = f"{int(start.timestamp())}-{int(end.timestamp())}-{num:05d}.zip"
         data = write_export(export, signing_key=signing_key, info=config.info)
-        _write_atomic(config.directory / name, data)
+        write_atomic(config.directory / name, data)
         row = EnExportRow(
             region=config.region,
             start_at=start,
@@ -151,6 +160,7 @@ def _write_batches(
             batch_size=len(batches),
             file_name=name,
             key_count=len(keys),
+            purge_after=min(by_data[k.key_data].purge_after for k in keys),
         )
         session.add(row)
         session.flush()
@@ -159,6 +169,14 @@ def _write_batches(
         written.append(row)
     session.flush()
     return written
+
+
+def _by_end_day(rows: list[DiagnosisKeyRow]) -> list[list[DiagnosisKeyRow]]:
+    """The keys grouped by the UTC day their validity ended, oldest day first."""
+    days: defaultdict[date, list[DiagnosisKeyRow]] = defaultdict(list)
+    for r in rows:
+        days[interval_start(r.rolling_start + r.rolling_period).date()].append(r)
+    return [days[d] for d in sorted(days)]
 
 
 def write_index(session: Session, config: ExportConfig) -> Path:
@@ -172,27 +190,8 @@ def write_index(session: Session, config: ExportConfig) -> Path:
     )
     text = "".join(f"{EXPORT_DIR}/{name}\n" for name in names)
     path = config.directory / INDEX
-    _write_atomic(path, text.encode())
+    write_atomic(path, text.encode())
     return path
-
-
-def _temp_file(path: Path, data: bytes, *, mode: int) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return tmp
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write a whole file or nothing: readers see the old file or the new one."""
-    tmp = _temp_file(path, data, mode=0o644)
-    try:
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 # --- retention --------------------------------------------------------------------
@@ -208,15 +207,26 @@ class Purged:
 
 
 def purge(session: Session, config: ExportConfig, /, *, now: datetime) -> Purged:
-    """Delete keys 14 days after their last interval, the exports that held them
-    (rows and files) and verification codes 14 days past their expiry."""
+    """Delete what can no longer be matched: keys 14 days after their last
+    interval; an export file (file, row and ``index.txt`` entry) once its first key
+    is due, with all its keys, so that no file outlives a key it holds; and
+    verification codes 14 days past their expiry.
+
+    The other keys of a file are due less than a day later (a file holds keys that
+    ended on one UTC day); deleting them with their file keeps them from being
+    exported again.
+    """
     cutoff = now - timedelta(days=RETENTION_DAYS)
-    keys = session.execute(
-        sa.delete(DiagnosisKeyRow).where(DiagnosisKeyRow.purge_after <= now)
-    )
-    # every key of an export ended before the export's end: 14 days on, all are gone
     old = list(
-        session.scalars(sa.select(EnExportRow).where(EnExportRow.end_at <= cutoff))
+        session.scalars(sa.select(EnExportRow).where(EnExportRow.purge_after <= now))
+    )
+    keys = session.execute(
+        sa.delete(DiagnosisKeyRow).where(
+            sa.or_(
+                DiagnosisKeyRow.purge_after <= now,
+                DiagnosisKeyRow.export_id.in_([r.id for r in old]),
+            )
+        )
     )
     for row in old:
         (config.directory / row.file_name).unlink(missing_ok=True)
@@ -273,9 +283,16 @@ def _create_key(path: Path) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    tmp = _temp_file(path, pem, mode=0o600)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.link(tmp, path)  # never replaces a key another process just created
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+            f.flush()
+            os.fsync(f.fileno())
+        # not write_atomic: a link never replaces a key another process just created
+        os.link(tmp, path)
         log.warning("Created export signing key %s; register its public key", path)
     except FileExistsError:
         pass

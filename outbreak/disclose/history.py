@@ -397,6 +397,7 @@ def _latlng(value: object, where: str, col: _Collector) -> tuple[float, float] |
 
 
 def is_number(v: object) -> TypeGuard[int | float]:
+    """A finite int or float (not a bool)."""
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
@@ -413,6 +414,7 @@ def _minutes(v: object, where: str, col: _Collector) -> int:
 
 
 def check_coords(lat: float, lon: float, ctx: str, *, field: str = "file") -> None:
+    """Refuse coordinates off the globe, naming ``ctx`` and ``field``."""
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise InvalidInput(
             f"{ctx} has coordinates {lat}, {lon} outside latitude -90..90 or "
@@ -455,6 +457,7 @@ def _iso_ms(m: re.Match[str]) -> int | None:
 
 
 def from_ms(ms: int) -> datetime:
+    """An aware UTC time from milliseconds since 1970."""
     return _EPOCH + timedelta(milliseconds=ms)
 
 

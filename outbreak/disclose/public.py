@@ -4,9 +4,11 @@ Nothing leaves the system but :class:`PublicExposure` — place kind, name, addr
 district and position, and the exposure window — built from published entries.
 The list is a list of *places by district*, never an itinerary: entries carry no
 case, person or investigation reference, their ids are random tokens, they are
-ordered by district and time (not by case), and exposures of several cases at one
-place that overlap are merged into one entry. Each published exposure disappears
-the moment it is ``retention_days`` old, whatever the cache holds.
+ordered by district and time (not by case), exposures of several cases at one
+place that overlap are merged into one entry, and no entry says when it was
+published or changed (a day of publication shared by one case's places would link
+them). Each published exposure disappears the moment it is ``retention_days`` old,
+whatever the cache holds.
 """
 
 from __future__ import annotations
@@ -39,14 +41,12 @@ class PublicExposure:
     exposure_start: datetime  # KST
     exposure_end: datetime
     disinfected: bool
-    updated_on: date  # the day (KST) it last changed: no finer
 
     def as_json(self) -> dict[str, object]:
         """JSON-ready fields (times in KST, ISO 8601)."""
         d = asdict(self)
         d["exposure_start"] = self.exposure_start.isoformat()
         d["exposure_end"] = self.exposure_end.isoformat()
-        d["updated_on"] = self.updated_on.isoformat()
         return d
 
 
@@ -55,18 +55,19 @@ PUBLIC_FIELDS = tuple(f.name for f in fields(PublicExposure))
 
 @dataclass(frozen=True)
 class PublishedItem:
-    """A published entry as the public cache holds it: the public fields, plus
-    when it must vanish (not shown)."""
+    """A published entry as the public cache holds it: the public fields, plus a
+    token of its place (to merge exposures there; random per snapshot) and when
+    it must vanish (rounded down, so never late). Neither is shown."""
 
     exposure: PublicExposure
-    place_id: int  # merges exposures at one place; not shown
+    place: str
     expires_at: datetime
 
     def as_json(self) -> dict[str, object]:
         """The snapshot form."""
         return {
             **self.exposure.as_json(),
-            "place": self.place_id,
+            "place": self.place,
             "expires_at": self.expires_at.isoformat(),
         }
 
@@ -82,10 +83,9 @@ class PublishedItem:
         values = {k: d[k] for k in PUBLIC_FIELDS}
         for k in ("exposure_start", "exposure_end"):
             values[k] = datetime.fromisoformat(str(values[k]))
-        values["updated_on"] = date.fromisoformat(str(values["updated_on"]))
         return cls(
             PublicExposure(**values),  # type: ignore[arg-type]
-            int(str(d["place"])),
+            str(d["place"]),
             datetime.fromisoformat(str(d["expires_at"])),
         )
 
@@ -103,7 +103,7 @@ def public_exposure(
     start: datetime,
     end: datetime,
     disinfected: bool,
-    updated: datetime,
+    residence_kinds: frozenset[str] = RESIDENCE_KINDS,
 ) -> PublicExposure:
     """Build the public form of one entry; refuses a residence outright (defence
     in depth: the residence rule already withholds it).
@@ -111,7 +111,7 @@ def public_exposure(
     ``names`` are the district's and province's names (ko, en, ko, en). Positions
     keep 5 decimals (about 1 m), times go to KST.
     """
-    if kind in RESIDENCE_KINDS:
+    if kind in residence_kinds:
         raise PrivacyViolation("A residence can never be published", field="kind")
     district, district_en, province, province_en = names
     return PublicExposure(
@@ -129,7 +129,6 @@ def public_exposure(
         exposure_start=start.astimezone(KST),
         exposure_end=end.astimezone(KST),
         disinfected=disinfected,
-        updated_on=updated.astimezone(KST).date(),
     )
 
 
@@ -153,35 +152,34 @@ def public_list(
     ...         names=("강남구", "Gangnam-gu", "서울특별시", "Seoul"), kind="cafe",
     ...         name="카페", address="서울특별시 강남구 역삼동", lat=37.5, lon=127.0,
     ...         start=t + timedelta(hours=h0), end=t + timedelta(hours=h1),
-    ...         disinfected=False, updated=t)
-    ...     return PublishedItem(e, 7, t + timedelta(days=14, hours=h1))
+    ...         disinfected=False)
+    ...     return PublishedItem(e, "p7", t + timedelta(days=14, hours=h1))
     >>> merged = public_list([item("b", 1, 3), item("a", 0, 2)], now=t)
     >>> [(m.id, m.exposure_start.hour, m.exposure_end.hour) for m in merged]
     [('a', 12, 15)]
     """
     live = sorted(
         visible(items, now=now),
-        key=lambda i: (i.place_id, i.exposure.exposure_start),
+        key=lambda i: (i.place, i.exposure.exposure_start),
     )
     merged: list[PublicExposure] = []
-    last_place: int | None = None
+    last_place: str | None = None
     for item in live:
         e = item.exposure
         prev = merged[-1] if merged else None
         if (
             prev is not None
-            and last_place == item.place_id
+            and last_place == item.place
             and e.exposure_start <= prev.exposure_end
         ):
             merged[-1] = replace(
                 prev,
                 exposure_end=max(prev.exposure_end, e.exposure_end),
                 disinfected=prev.disinfected and e.disinfected,
-                updated_on=max(prev.updated_on, e.updated_on),
             )
         else:
             merged.append(e)
-        last_place = item.place_id
+        last_place = item.place
     return sorted(merged, key=order_key)
 
 
@@ -202,12 +200,12 @@ def filter_list(
         out = [e for e in out if e.district_code.startswith(district)]
     if on is not None:
         out = [
-            e for e in out if e.exposure_start.date() <= on <= _last_day(e.exposure_end)
+            e for e in out if e.exposure_start.date() <= on <= last_day(e.exposure_end)
         ]
     return out
 
 
-def _last_day(end: datetime) -> date:
+def last_day(end: datetime) -> date:
     """The last KST day an exposure touches (an end at midnight is the day before)."""
     if end.time() == datetime.min.time():
         return date.fromordinal(end.date().toordinal() - 1)

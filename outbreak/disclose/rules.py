@@ -13,6 +13,8 @@ infectious window. It is published only when no rule withholds it::
                          or before the sample date when asymptomatic, to isolation)
     unnamed_place        not a registered place: it may be a home, and a place is
                          published by its registered name and address only
+    no_district          the place's district is unknown: the list is by district,
+                         and the case's own district would point to their home
     residence            a home: residence is never published (nor anything at or
                          below eup/myeon/dong level that would point to it)
     workplace            a workplace or school names the case to colleagues; only
@@ -50,6 +52,7 @@ class Candidate:
     window_end: datetime
     contacts_identified: bool = False
     public_risk: bool = False  # the workplace exception was invoked
+    district_known: bool = True  # the place's district is in the registry
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,26 @@ class UnnamedPlace:
             return (
                 "The stay is at no registered place (it may be a home); add the "
                 "place to the registry or report it in the interview to publish it"
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class NoDistrict:
+    """Places are published as a list by district: one of no known district is
+    not filed under the case's own (their residence)."""
+
+    code: str = "no_district"
+
+    def withholds(
+        self, c: Candidate, policy: DisclosurePolicy, *, now: datetime
+    ) -> str | None:
+        """The place's district must be known."""
+        del policy, now
+        if not c.district_known:
+            return (
+                "The place has no district in the registry; add it there to "
+                "publish the place"
             )
         return None
 
@@ -184,6 +207,7 @@ class Expired:
 RULES: tuple[Rule, ...] = (
     OutsideWindow(),
     UnnamedPlace(),
+    NoDistrict(),
     Residence(),
     Workplace(),
     ContactsIdentified(),
@@ -266,13 +290,20 @@ def _since_hour(t: datetime) -> timedelta:
 # What a communicator's wording must never say (guideline: no sex, age,
 # nationality; no patient numbers that link places to one case).
 # fmt: off
+_NOT_HANGUL_BEFORE, _NOT_HANGUL_AFTER = r"(?<![가-힣])", r"(?![가-힣])"
 _FORBIDDEN = (
     ("a case number", re.compile(
-        r"(확진자|환자|[#＃]|\bcase|\bpatient)\s*[#＃]?\s*\d|\d+\s*번\s*(확진자|환자)")),
-    ("an age", re.compile(r"\d+\s*(대|세|살)(?![가-힣])|\b\d+\s*(years?\s*old|yo)\b")),
-    ("a sex", re.compile(r"남성|여성|남자|여자|\b(male|female|man|woman)\b")),
+        r"(확진자|환자)\s*[#＃]?\s*\d|\d+\s*번\s*(확진자|환자)|[#＃]\s*\d"
+        r"|\b(case|patient)\s*(#|no\.?)\s*\d")),
+    ("an age", re.compile(
+        r"\b[1-9]0\s*대" + _NOT_HANGUL_AFTER + r"|\d+\s*(세|살)" + _NOT_HANGUL_AFTER
+        + r"|\b\d+\s*(years?\s*old|yo)\b|\b(in (his|her|their) \d0s)\b")),
+    ("a sex", re.compile(
+        _NOT_HANGUL_BEFORE + r"(남성|여성|남자|여자)" + _NOT_HANGUL_AFTER
+        + r"|\b(male|female)\b")),
     ("a nationality", re.compile(
-        r"국적|외국인|[가-힣]+국인|\bnationality\b|\bforeigner")),
+        r"국적|" + _NOT_HANGUL_BEFORE + r"[가-힣]{1,4}국인" + _NOT_HANGUL_AFTER
+        + r"|외국인" + _NOT_HANGUL_AFTER + r"|\bnationality\b|\bforeigners?\b")),
 )
 # fmt: on
 

@@ -33,6 +33,8 @@ from outbreak.trace.places import Places
 from outbreak.types import DisclosureState
 
 UNNAMED = -1  # place_id of a stay at no registered place
+MOMENT = timedelta(minutes=1)  # a stay of no length (a note, a payment) lasts this
+PUBLIC_FIELDS = ("kind", "name", "address", "district_code", "lat", "lon", "t_end")
 ROUTE_CHANGED = "route_changed"  # why a published entry left with its stay
 S = DisclosureState
 
@@ -44,6 +46,7 @@ class DeriveReport:
     investigations: int = 0
     created: int = 0
     withdrawn: list[int] = field(default_factory=list)  # entries taken down
+    changed: list[int] = field(default_factory=list)  # public, changed: re-review
     removed: int = 0  # unpublished entries whose stay left the route
     withheld: dict[str, int] = field(default_factory=dict)  # rule code → entries
 
@@ -58,6 +61,7 @@ def _candidate(row: DisclosureRow, inv: InvestigationRow) -> Candidate:
         window_end=inv.window_end,
         contacts_identified=row.contacts_identified,
         public_risk=row.public_risk,
+        district_known=row.district_known,
     )
 
 
@@ -68,9 +72,10 @@ def _stay_candidate(
     the window when they overlap it)."""
     place = places.get(stay.place_id) if stay.place_id is not None else None
     lon, lat = to_degrees(np.array([stay.x_dm / 10]), np.array([stay.y_dm / 10]))
-    start, end = stay.t_start, stay.t_end
+    start, end = stay.t_start, max(stay.t_end, stay.t_start + MOMENT)
     if end > inv.window_start and start < inv.window_end:
         start, end = max(start, inv.window_start), min(end, inv.window_end)
+    district = place.district_code if place else ""
     c = Candidate(
         place_id=place.id if place else None,
         kind=place.kind if place else "",
@@ -78,6 +83,7 @@ def _stay_candidate(
         t_end=end,
         window_start=inv.window_start,
         window_end=inv.window_end,
+        district_known=place is None or bool(district),
     )
     row = DisclosureRow(
         investigation_id=inv.id,
@@ -85,7 +91,10 @@ def _stay_candidate(
         kind=c.kind,
         name=place.name if place else "",
         address=place.address if place else "",
-        district_code=(place.district_code if place else "") or inv.district_code,
+        # a place of no known district is filed under the investigation's (for
+        # the reviewers' scope) and withheld: it cannot be listed by district
+        district_code=district or inv.district_code,
+        district_known=c.district_known,
         # an unnamed stay may be a home: its entry keeps only a ~1 km position
         lat=round(float(lat[0]), 6 if place else 2),
         lon=round(float(lon[0]), 6 if place else 2),
@@ -183,34 +192,53 @@ def _derive_one(
         if key in seen:  # two stays at one unnamed spot starting together
             continue
         seen.add(key)
-        row = existing.get(key)
-        if row is None:
-            row = fresh
-            row.public_id = secrets.token_hex(8)
-            row.state = S.PROPOSED
-            row.expires_at = policy.expires_at(c)
-            session.add(row)
-            report.created += 1
-        else:
-            for name in ("kind", "name", "address", "district_code", "lat", "lon"):
-                setattr(row, name, getattr(fresh, name))
-            row.t_end = fresh.t_end
-            row.expires_at = policy.expires_at(c)
-        c = _candidate(row, inv)
-        if _apply_rules(row, c, policy, now):
+        row = _upsert(session, existing.get(key), fresh, c, policy, report)
+        if _apply_rules(row, _candidate(row, inv), policy, now):
             report.withdrawn.append(row.id)
         for code in row.withheld_by.split(",") if row.withheld_by else ():
             report.withheld[code] = report.withheld.get(code, 0) + 1
     for key, row in existing.items():
-        if key in seen:
-            continue
-        if row.published_at is None:  # never public: nothing to take back
-            session.delete(row)
-            report.removed += 1
-        elif row.state != S.WITHDRAWN:
-            if row.state == S.PUBLISHED:
-                report.withdrawn.append(row.id)
-            row.state, row.withheld_by = S.WITHDRAWN, ROUTE_CHANGED
+        if key not in seen:
+            _left_route(session, row, report)
+
+
+def _upsert(
+    session: Session,
+    row: DisclosureRow | None,
+    fresh: DisclosureRow,
+    c: Candidate,
+    policy: DisclosurePolicy,
+    report: DeriveReport,
+) -> DisclosureRow:
+    """The stay's entry, new or brought up to date. A published entry whose
+    public fields change goes back to review: nothing unreviewed is public."""
+    if row is None:
+        fresh.public_id = secrets.token_hex(8)
+        fresh.state = S.PROPOSED
+        fresh.expires_at = policy.expires_at(c)
+        session.add(fresh)
+        session.flush()
+        report.created += 1
+        return fresh
+    changed = [n for n in PUBLIC_FIELDS if getattr(row, n) != getattr(fresh, n)]
+    for name in (*PUBLIC_FIELDS, "district_known"):
+        setattr(row, name, getattr(fresh, name))
+    row.expires_at = policy.expires_at(c)
+    if changed and row.state == S.PUBLISHED:
+        row.state = S.PROPOSED
+        report.changed.append(row.id)
+    return row
+
+
+def _left_route(session: Session, row: DisclosureRow, report: DeriveReport) -> None:
+    """A stay no longer in the route: its entry goes (withdrawn if it was public)."""
+    if row.published_at is None:  # never public: nothing to take back
+        session.delete(row)
+        report.removed += 1
+    elif row.state != S.WITHDRAWN:
+        if row.state == S.PUBLISHED:
+            report.withdrawn.append(row.id)
+        row.state, row.withheld_by = S.WITHDRAWN, ROUTE_CHANGED
 
 
 def checked_entry(
@@ -269,13 +297,22 @@ def edit(
     """
     row = checked_entry(access, entry_id, Permission.DISCLOSURE_WRITE, "edit")
     if name is not None:
-        row.name_public = check_wording(name, field="name") or None
+        row.name_public = _wording(name, row.name, field="name")
     if address is not None:
-        row.address_public = check_wording(address, field="address") or None
+        row.address_public = _wording(address, row.address, field="address")
     if disinfected is not None:
         row.disinfected = disinfected
     access.session.flush()
     return row
+
+
+def _wording(text: str, registered: str, *, field: str) -> str | None:
+    """The communicator's wording, checked unless it is the registered one (a
+    pharmacy called 여성약국 is a place, not a sex); None: the registered."""
+    tidy = " ".join(text.split())
+    if not tidy or tidy == " ".join(registered.split()):
+        return None
+    return check_wording(tidy, field=field)
 
 
 def hide(access: Access, entry_id: int, *, reason: str) -> DisclosureRow:
@@ -429,7 +466,8 @@ def _need_reason(reason: str) -> None:
 
 def purge(session: Session, *, now: datetime) -> int:
     """Delete every entry 14 days (the policy's retention) after its last exposure;
-    returns how many. The retention sweep runs it, and so does every snapshot."""
+    returns how many. Every snapshot runs it, and so does ``outbreak retention
+    sweep``."""
     result = session.execute(
         sa.delete(DisclosureRow).where(DisclosureRow.expires_at <= now)
     )

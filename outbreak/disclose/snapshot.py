@@ -11,11 +11,13 @@ another host and the public pages need nothing else.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,12 +28,14 @@ from sqlalchemy.orm import Session
 from outbreak.config import Settings
 from outbreak.disclose.public import PublishedItem, public_exposure, visible
 from outbreak.disclose.rules import Candidate, DisclosurePolicy
+from outbreak.disclose.service import purge
 from outbreak.errors import InvalidInput
 from outbreak.geo import load_districts
 from outbreak.store.tables import DisclosureRow, InvestigationRow
 from outbreak.types import KST, DisclosureState
 
 FORMAT = "outbreak-exposures/1"
+SNAPSHOT_LOCK = 0x6F75_7462_7265_616B % 2**63  # "outbreak": one writer at a time
 FILENAME = "exposures.json"
 
 
@@ -41,7 +45,7 @@ class Snapshot:
 
     generated_at: datetime
     items: tuple[PublishedItem, ...]
-    withdrawn: tuple[tuple[str, date], ...]  # (public id, day withdrawn)
+    withdrawn: tuple[str, ...]  # public ids
     clinics: tuple[dict[str, object], ...]
     etag: str
 
@@ -61,7 +65,9 @@ def district_names(code: str) -> tuple[str, str, str, str]:
 def published_items(
     session: Session, *, now: datetime, policy: DisclosurePolicy
 ) -> list[PublishedItem]:
-    """Every published entry that is still public, in its allowlisted form."""
+    """Every published entry that is still public, in its allowlisted form; places
+    become tokens that mean nothing outside this snapshot."""
+    salt = secrets.token_bytes(16)
     rows = session.execute(
         sa.select(DisclosureRow, InvestigationRow)
         .join(InvestigationRow, InvestigationRow.id == DisclosureRow.investigation_id)
@@ -70,13 +76,19 @@ def published_items(
             DisclosureRow.expires_at > now,
         )
     ).all()
-    return [item_of(row, inv, policy) for row, inv in rows]
+    return [item_of(row, inv, policy, salt=salt) for row, inv in rows]
 
 
 def item_of(
-    row: DisclosureRow, inv: InvestigationRow, policy: DisclosurePolicy
+    row: DisclosureRow,
+    inv: InvestigationRow,
+    policy: DisclosurePolicy,
+    *,
+    salt: bytes = b"",
 ) -> PublishedItem:
-    """One entry's public form: its window rounded and clipped by the policy."""
+    """One entry's public form: its window rounded and clipped by the policy, its
+    place a keyed token, its expiry rounded down to the policy's minutes (so it
+    says no more than the window does, and an entry goes early, never late)."""
     start, end = policy.exposure_window(
         Candidate(
             place_id=row.place_id,
@@ -99,16 +111,21 @@ def item_of(
         start=start,
         end=end,
         disinfected=row.disinfected,
-        updated=row.updated_at,
+        residence_kinds=policy.residence_kinds,
     )
-    return PublishedItem(exposure, row.place_id, row.expires_at)
+    place = hmac.new(salt, str(row.place_id).encode(), hashlib.sha256).hexdigest()
+    step = timedelta(minutes=policy.round_min)
+    since = row.expires_at - datetime.min.replace(tzinfo=row.expires_at.tzinfo)
+    expires = row.expires_at - since % step
+    return PublishedItem(exposure, place[:16], expires)
 
 
-def withdrawn_ids(session: Session, *, now: datetime) -> list[tuple[str, date]]:
+def withdrawn_ids(session: Session, *, now: datetime) -> list[str]:
     """Ids that were public and are no more (feeds tell their readers), kept only
-    while the exposure itself could have been public."""
-    rows = session.execute(
-        sa.select(DisclosureRow.public_id, DisclosureRow.updated_at).where(
+    while the exposure itself could have been public; no date (one day shared by
+    one case's withdrawals would link them)."""
+    rows = session.scalars(
+        sa.select(DisclosureRow.public_id).where(
             DisclosureRow.published_at.is_not(None),
             DisclosureRow.state.in_(
                 [DisclosureState.WITHDRAWN, DisclosureState.HIDDEN]
@@ -116,7 +133,7 @@ def withdrawn_ids(session: Session, *, now: datetime) -> list[tuple[str, date]]:
             DisclosureRow.expires_at > now,
         )
     ).all()
-    return sorted((pid, at.astimezone(KST).date()) for pid, at in rows)
+    return sorted(rows)
 
 
 def clinics_of(registry: Path) -> list[dict[str, object]]:
@@ -141,7 +158,7 @@ def clinics_of(registry: Path) -> list[dict[str, object]]:
 
 def build(
     items: list[PublishedItem],
-    withdrawn: list[tuple[str, date]],
+    withdrawn: list[str],
     clinics: list[dict[str, object]],
     *,
     now: datetime,
@@ -156,32 +173,39 @@ def build(
                 items, key=lambda i: (i.exposure.district_code, i.exposure.id)
             )
         ],
-        "withdrawn": [{"id": pid, "on": on.isoformat()} for pid, on in withdrawn],
+        "withdrawn": withdrawn,
         "clinics": clinics,
     }
     return json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
-def write(directory: Path, data: bytes) -> Path:
-    """Replace the snapshot atomically: readers see the old file or the new one,
-    never half of either, even if the process dies mid-write."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / FILENAME
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".exposures-", suffix=".tmp")
+def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Replace ``path`` atomically: readers see the old file or the new one, never
+    half of either, even if the process dies mid-write (temporary file, fsync,
+    rename, fsync of the directory)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(directory, os.O_RDONLY)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)  # the rename itself survives a crash
     finally:
         os.close(dir_fd)
+
+
+def write(directory: Path, data: bytes) -> Path:
+    """Replace the snapshot in ``directory`` atomically."""
+    path = directory / FILENAME
+    write_atomic(path, data)
     return path
 
 
@@ -210,17 +234,28 @@ def policy_for(settings: Settings) -> DisclosurePolicy:
 
 
 def refresh(session: Session, settings: Settings, *, now: datetime) -> Path:
-    """After a change that can alter what is public: delete what has expired,
-    commit, and rewrite the snapshot from what is committed."""
-    session.execute(sa.delete(DisclosureRow).where(DisclosureRow.expires_at <= now))
+    """After a change that can alter what is public: commit, delete what has
+    expired, and rewrite the snapshot from what is committed.
+
+    Writers take turns (a PostgreSQL advisory lock; SQLite's write lock), each
+    reading after the previous one wrote: two publications at once cannot leave
+    the older state in the file. If writing fails after the commit, the error
+    reaches the caller and the next refresh (or ``outbreak disclose snapshot``)
+    writes the state again.
+    """
     session.commit()
-    return publish_snapshot(
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(SNAPSHOT_LOCK)))
+    purge(session, now=now)
+    path = publish_snapshot(
         session,
         settings.public_path,
         now=now,
         policy=policy_for(settings),
         registry=settings.registry_path,
     )
+    session.commit()  # releases the lock
+    return path
 
 
 def parse(data: bytes) -> Snapshot:
@@ -236,9 +271,7 @@ def parse(data: bytes) -> Snapshot:
         return Snapshot(
             generated_at=datetime.fromisoformat(doc["generated_at"]),
             items=tuple(PublishedItem.from_json(d) for d in doc["items"]),
-            withdrawn=tuple(
-                (w["id"], date.fromisoformat(w["on"])) for w in doc["withdrawn"]
-            ),
+            withdrawn=tuple(str(w) for w in doc["withdrawn"]),
             clinics=tuple(doc["clinics"]),
             etag=hashlib.sha256(data).hexdigest()[:20],
         )

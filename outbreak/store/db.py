@@ -36,8 +36,13 @@ def _sqlite_setup(engine: sa.Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **kwargs: Any) -> sa.Engine:
-    """An engine for ``url``; SQLite files get their directory, WAL and foreign keys."""
+def make_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> sa.Engine:
+    """An engine for ``url``; SQLite files get their directory, WAL and foreign keys.
+
+    ``pool_size`` (server databases): connections kept open, with as many again
+    allowed in bursts — a connection opened per request would cost a backend
+    process each time.
+    """
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -45,6 +50,8 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
         engine = sa.create_engine(url, **kwargs)
         _sqlite_setup(engine)
         return engine
+    if pool_size is not None:
+        kwargs = {"pool_size": pool_size, "max_overflow": pool_size, **kwargs}
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
 
 

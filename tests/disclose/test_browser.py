@@ -44,9 +44,10 @@ def _item(
         start=kst(4, h0),
         end=kst(4, h1),
         disinfected=False,
-        updated=kst(4, h1),
     )
-    return PublishedItem(e, place, NOW + timedelta(days=3650))  # public for the test
+    return PublishedItem(
+        e, f"p{place}", NOW + timedelta(days=3650)
+    )  # public for the test
 
 
 @pytest.fixture

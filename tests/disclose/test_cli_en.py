@@ -94,13 +94,16 @@ def test_en_commands(tmp_path: Path) -> None:
     engine.dispose()
 
     exported = run("en", "export").output
-    assert "1 export files written" in exported and "2 keys" in exported
+    assert "2 export files written" in exported  # one per day on which keys ended
     directory = settings.public_path / "en"
-    (line,) = (directory / "index.txt").read_text().splitlines()
-    zip_path = settings.public_path / line
-    listed = run("en", "verify", str(zip_path)).output
-    assert "Signature OK (key 450 v1); region KR, batch 1/1" in listed
-    assert base64.b64encode(bytes([7]) * 16).decode() in listed and "2 keys" in listed
+    lines = (directory / "index.txt").read_text().splitlines()
+    assert len(lines) == 2
+    for num, (line, seed) in enumerate(zip(lines, (7, 8), strict=True), start=1):
+        listed = run("en", "verify", str(settings.public_path / line)).output
+        assert f"Signature OK (key 450 v1); region KR, batch {num}/2" in listed
+        key = base64.b64encode(bytes([seed]) * 16).decode()
+        assert key in listed and "1 keys" in listed
+    zip_path = settings.public_path / lines[0]
     with_public = run(
         "en",
         "verify",

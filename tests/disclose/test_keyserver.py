@@ -5,6 +5,7 @@ same over HTTP, and the public files."""
 from __future__ import annotations
 
 import base64
+import itertools
 import stat
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -23,7 +24,7 @@ from outbreak.auth import Principal
 from outbreak.cases import create_case, register_person, transition_case
 from outbreak.config import Settings
 from outbreak.disclose import keyserver
-from outbreak.disclose.gaen import KeyJson, interval_number
+from outbreak.disclose.gaen import KeyJson, expires_at, interval_number
 from outbreak.disclose.gaen_export import SignatureInfo, load_public_key, read_export
 from outbreak.errors import (
     ConfigError,
@@ -188,7 +189,9 @@ def test_an_upload_stores_unlinked_keys_and_uses_the_code(
     code = _code(kim, case_id)
     assert _publish(session, f" {code[:4]}-{code[4:8]} {code[8:]}", _week()) == 4
     session.commit()
-    rows = session.scalars(sa.select(DiagnosisKeyRow).order_by(DiagnosisKeyRow.id))
+    rows = session.scalars(
+        sa.select(DiagnosisKeyRow).order_by(DiagnosisKeyRow.rolling_start)
+    ).all()
     stored = [(r.key_data[0], r.rolling_start, r.rolling_period) for r in rows]
     assert stored == [
         (1, DAY - 288, 144),
@@ -196,16 +199,36 @@ def test_an_upload_stores_unlinked_keys_and_uses_the_code(
         (3, DAY, 12),
         (4, DAY + 12, 132),
     ]
-    row = session.scalars(sa.select(DiagnosisKeyRow)).first()
-    assert row is not None and row.received_at == datetime(2020, 9, 1, 3, tzinfo=UTC)
-    assert row.purge_after == datetime(2020, 8, 31, tzinfo=UTC) + timedelta(days=14)
+    day = datetime(2020, 9, 1, tzinfo=UTC)  # NOW's UTC day: times only to the day
+    assert {r.received_at for r in rows} == {day}
+    assert rows[0].purge_after == datetime(2020, 8, 31, tzinfo=UTC) + timedelta(days=14)
+    ids = sorted(r.id for r in rows)  # random (62 bits), not a sequence
+    assert max(b - a for a, b in itertools.pairwise(ids)) > 1_000_000
     columns = set(DiagnosisKeyRow.__table__.columns.keys())
     assert not {c for c in columns if "case" in c or "code" in c or "person" in c}
     used = session.scalars(sa.select(EnVerificationCodeRow)).one().used_at
-    assert used == datetime(2020, 9, 1, 3, tzinfo=UTC)  # to the hour only
+    assert used == day
     with pytest.raises(Conflict, match="already used") as err:
         _publish(session, code, [_item(9, DAY - 144 * 5)])
     assert err.value.field == "verificationPayload"
+
+
+def test_an_uploads_keys_are_stored_in_a_random_order(
+    kim: Access, case_id: int, session: Session
+) -> None:
+    inserted: list[int] = []
+
+    def record(_mapper: object, _conn: object, row: DiagnosisKeyRow) -> None:
+        inserted.append(row.key_data[0])
+
+    items = [_item(seed, DAY - 144 * seed) for seed in range(1, 14)]  # 13 days
+    sa.event.listen(DiagnosisKeyRow, "after_insert", record)
+    try:
+        _publish(session, _code(kim, case_id), items)
+    finally:
+        sa.event.remove(DiagnosisKeyRow, "after_insert", record)
+    assert sorted(inserted) == list(range(1, 14))
+    assert inserted != list(range(1, 14))  # the upload's order: 1 in 13! by chance
 
 
 def test_unknown_and_expired_codes_are_refused(
@@ -324,10 +347,21 @@ def test_exports_hold_only_keys_whose_period_ended_and_verify(
     _published(kim, case_id, session)
     first = keyserver.export_batch(session, config, now=NOW, signing_key=signing_key)
     session.commit()
-    assert [(r.batch_num, r.batch_size, r.key_count) for r in first] == [(1, 1, 3)]
-    assert first[0].end_at == datetime(2020, 9, 1, 3, 20, tzinfo=UTC)
-    assert _keys_in(config, first[0].file_name, signing_key) == [1, 2, 3]  # not 4 yet
-    assert _index(config) == [f"en/{first[0].file_name}"]
+    # a file per UTC day on which keys ended: key 1 on 31 August, 2 and 3 on 1 Sept
+    assert [(r.batch_num, r.batch_size, r.key_count) for r in first] == [
+        (1, 2, 1),
+        (2, 2, 2),
+    ]
+    assert {r.end_at for r in first} == {datetime(2020, 9, 1, 3, 20, tzinfo=UTC)}
+    assert [_keys_in(config, r.file_name, signing_key) for r in first] == [
+        [1],
+        [2, 3],  # not 4 yet
+    ]
+    assert [r.purge_after for r in first] == [  # when each file's first key is due
+        datetime(2020, 9, 14, tzinfo=UTC),
+        datetime(2020, 9, 15, tzinfo=UTC),
+    ]
+    assert _index(config) == [f"en/{r.file_name}" for r in first]
     pem = (config.directory / "signing-key.pem").read_bytes()
     assert (
         load_public_key(pem).public_numbers()
@@ -343,7 +377,7 @@ def test_exports_hold_only_keys_whose_period_ended_and_verify(
     assert [r.key_count for r in second] == [1]
     assert second[0].start_at == first[0].end_at  # windows follow on
     assert _keys_in(config, second[0].file_name, signing_key) == [4]
-    assert _index(config) == [f"en/{first[0].file_name}", f"en/{second[0].file_name}"]
+    assert _index(config) == [f"en/{r.file_name}" for r in [*first, *second]]
     unexported = sa.select(sa.func.count()).where(DiagnosisKeyRow.export_id.is_(None))
     assert session.scalar(unexported) == 0
     assert not list(config.directory.glob(".*.tmp"))  # atomic writes leave nothing
@@ -357,14 +391,27 @@ def test_large_exports_are_split_into_batches(
     signing_key: ec.EllipticCurvePrivateKey,
 ) -> None:
     _published(kim, case_id, session)
-    small = keyserver.ExportConfig("KR", tmp_path / "en", SignatureInfo("450", "v1"), 2)
+    small = keyserver.ExportConfig("KR", tmp_path / "en", SignatureInfo("450", "v1"), 1)
     rows = keyserver.export_batch(session, small, now=NOW, signing_key=signing_key)
     assert [(r.batch_num, r.batch_size, r.key_count) for r in rows] == [
-        (1, 2, 2),
-        (2, 2, 1),
+        (1, 3, 1),
+        (2, 3, 1),
+        (3, 3, 1),
     ]
-    assert [_keys_in(small, r.file_name, signing_key) for r in rows] == [[1, 2], [3]]
+    assert [_keys_in(small, r.file_name, signing_key) for r in rows] == [[1], [2], [3]]
     assert _index(small) == [f"en/{r.file_name}" for r in rows]
+
+
+def _expired_on_disk(
+    config: keyserver.ExportConfig, key: ec.EllipticCurvePrivateKey, now: datetime
+) -> list[int]:
+    """Keys past their 14 days in any export file still there to download."""
+    return [
+        k.key_data[0]
+        for path in config.directory.glob("*.zip")
+        for k in read_export(path.read_bytes(), public_key=key.public_key()).export.keys
+        if expires_at(k) <= now
+    ]
 
 
 def test_purge_deletes_keys_exports_and_codes_after_14_days(
@@ -380,24 +427,45 @@ def test_purge_deletes_keys_exports_and_codes_after_14_days(
         session, config, now=NOW + timedelta(days=1), signing_key=signing_key
     )
     session.commit()
-    start = datetime(2020, 9, 14, tzinfo=UTC)  # 14 days after the oldest key ended
-    assert keyserver.purge(session, config, now=start - timedelta(seconds=1)) == (
-        keyserver.Purged(keys=0, exports=0, codes=0)
-    )
-    assert keyserver.purge(session, config, now=start) == keyserver.Purged(1, 0, 0)
-    mid = datetime(2020, 9, 15, 3, 20, tzinfo=UTC)  # 14 days after the 1st export
-    assert keyserver.purge(session, config, now=mid) == keyserver.Purged(2, 1, 0)
-    session.commit()
+
+    def purge(now: datetime) -> keyserver.Purged:
+        done = keyserver.purge(session, config, now=now)
+        session.commit()
+        assert _expired_on_disk(config, signing_key, now) == [], now
+        return done
+
+    day = datetime(2020, 9, 14, tzinfo=UTC)  # 14 days after key 1 ended
+    assert purge(day - timedelta(seconds=1)) == keyserver.Purged(0, 0, 0)
+    assert purge(day) == keyserver.Purged(keys=1, exports=1, codes=0)
     assert not (config.directory / first[0].file_name).exists()
-    assert _index(config) == [f"en/{second[0].file_name}"]
-    end = datetime(2020, 9, 17, tzinfo=UTC)
-    assert keyserver.purge(session, config, now=end) == keyserver.Purged(1, 1, 1)
-    session.commit()
+    assert _index(config) == [f"en/{r.file_name}" for r in [first[1], *second]]
+    # key 3 ended at 02:00 on 1 September; it leaves with key 2, its file's first
+    assert purge(day + timedelta(days=1)) == keyserver.Purged(2, 1, 0)
+    assert purge(day + timedelta(days=2)) == keyserver.Purged(1, 1, 0)  # key 4
     assert _index(config) == []
+    code_due = NOW + timedelta(minutes=LIFETIME_MIN, days=14)  # 14 d past expiry
+    assert purge(code_due - timedelta(seconds=1)).codes == 0
+    assert purge(code_due) == keyserver.Purged(0, 0, 1)
     assert [
         _count(session, t)
         for t in (DiagnosisKeyRow, EnExportRow, EnVerificationCodeRow)
     ] == [0, 0, 0]
+
+
+def test_a_purged_files_keys_are_not_exported_again(
+    kim: Access,
+    case_id: int,
+    session: Session,
+    config: keyserver.ExportConfig,
+    signing_key: ec.EllipticCurvePrivateKey,
+) -> None:
+    _published(kim, case_id, session)
+    keyserver.export_batch(session, config, now=NOW, signing_key=signing_key)
+    session.commit()
+    due = datetime(2020, 9, 15, tzinfo=UTC)  # key 2's end + 14 days; key 3's at 02:00
+    assert keyserver.purge(session, config, now=due) == keyserver.Purged(3, 2, 0)
+    rows = keyserver.export_batch(session, config, now=due, signing_key=signing_key)
+    assert [_keys_in(config, r.file_name, signing_key) for r in rows] == [[4]]
 
 
 # --- the signing key --------------------------------------------------------------
@@ -548,15 +616,21 @@ def test_public_files_are_served_without_the_database(
     assert index.status_code == 200 and index.headers["content-type"].startswith(
         "text/plain"
     )
-    assert index.text.splitlines() == [f"en/{rows[0].file_name}"]
+    assert index.text.splitlines() == [f"en/{r.file_name}" for r in rows]
     for app in (client, files):
-        export = app.get(f"/public/{index.text.splitlines()[0]}")
-        assert export.status_code == 200
-        assert export.headers["content-type"] == "application/zip"
         pem = app.get("/public/en/signing-key.pem")
         assert pem.status_code == 200
-        verified = read_export(export.content, public_key=load_public_key(pem.content))
-        assert sorted(k.key_data[0] for k in verified.export.keys) == [11, 12]
+        seen = []
+        for line in index.text.splitlines():
+            export = app.get(f"/public/{line}")
+            assert export.status_code == 200
+            assert export.headers["content-type"] == "application/zip"
+            # a cached copy outlives the file's purge by an hour at most
+            assert export.headers["cache-control"] == "public, max-age=3600"
+            public_key = load_public_key(pem.content)
+            verified = read_export(export.content, public_key=public_key)
+            seen += [k.key_data[0] for k in verified.export.keys]
+        assert sorted(seen) == [11, 12]
 
     secret = settings.en_signing_key_path.read_bytes()
     for path in (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import fields
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -58,9 +58,8 @@ def item(
         start=start,
         end=end,
         disinfected=False,
-        updated=start,
     )
-    return PublishedItem(e, place, end + timedelta(days=14))
+    return PublishedItem(e, f"p{place}", end + timedelta(days=14))
 
 
 ITEMS = [
@@ -87,7 +86,7 @@ def public(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[TestClient,
         public_dir=tmp_path / "public",
         database_url="postgresql+psycopg://nobody@127.0.0.1:1/none",
     )
-    write(tmp_path / "public", ITEMS, withdrawn=[("zz9", date(2020, 5, 1))])
+    write(tmp_path / "public", ITEMS, withdrawn=["zz9"])
     app = create_public_app(settings)
     clock = Clock(kst(6, 12))
     app.state.public_site = PublicSite(settings.public_path, clock=clock)
@@ -98,7 +97,7 @@ def write(
     directory: Path,
     items: list[PublishedItem],
     *,
-    withdrawn: list[tuple[str, object]] | None = None,
+    withdrawn: list[str] | None = None,
 ) -> None:
     clinic = {
         "name": "강남구보건소",
@@ -108,7 +107,7 @@ def write(
         "lat": 37.51,
         "lon": 127.04,
     }
-    data = snap.build(items, withdrawn or [], [clinic], now=kst(6, 12))  # type: ignore[arg-type]
+    data = snap.build(items, withdrawn or [], [clinic], now=kst(6, 12))
     snap.write(directory, data)
 
 
@@ -284,9 +283,7 @@ def test_self_check_with_hashed_buckets_stores_nothing(
 def test_clinics_and_withdrawn_lists(public: tuple[TestClient, Clock]) -> None:
     client, _ = public
     assert client.get("/public/api/v1/clinics").json()[0]["name"] == "강남구보건소"
-    assert client.get("/public/api/v1/exposures/withdrawn").json() == [
-        {"id": "zz9", "on": "2020-05-01"}
-    ]
+    assert client.get("/public/api/v1/exposures/withdrawn").json() == ["zz9"]
 
 
 def test_a_snapshot_with_a_field_outside_the_allowlist_is_refused(
@@ -297,3 +294,43 @@ def test_a_snapshot_with_a_field_outside_the_allowlist_is_refused(
     with pytest.raises(Exception, match="allowlist"):
         snap.parse(json.dumps(doc).encode())
     assert snap.parse(snap.build([], [], [], now=kst(6, 12))).items == ()
+
+
+def test_a_bad_snapshot_keeps_the_last_good_one_served(
+    public: tuple[TestClient, Clock], tmp_path: Path
+) -> None:
+    client, _ = public
+    assert client.get("/public/api/v1/exposures").json()["count"] == 3
+    (tmp_path / "public" / snap.FILENAME).write_text('{"format": "half a fi')
+    r = client.get("/public/api/v1/exposures")
+    assert r.status_code == 200 and r.json()["count"] == 3
+
+
+def test_no_good_snapshot_at_all_is_a_503(tmp_path: Path) -> None:
+    (tmp_path / "public").mkdir()
+    (tmp_path / "public" / snap.FILENAME).write_text("not json")
+    app = create_public_app(test_settings(tmp_path, public_dir=tmp_path / "public"))
+    r = TestClient(app).get("/public/api/v1/exposures")
+    assert r.status_code == 503 and r.json()["code"] == "unavailable"
+
+
+def test_only_pages_on_page_boundaries_are_kept(
+    public: tuple[TestClient, Clock],
+) -> None:
+    client, _ = public
+    site = client.app.state.public_site  # type: ignore[attr-defined]
+    client.get("/public/api/v1/exposures?limit=2&offset=2")
+    kept = len(site._cache)
+    for offset in (1, 3, 5, 7):  # anyone can ask for any offset: none is kept
+        r = client.get(f"/public/api/v1/exposures?limit=2&offset={offset}")
+        assert r.status_code == 200 and "etag" not in r.headers
+    assert len(site._cache) == kept
+    assert [d["id"] for d in r.json()["data"]] == []
+    one = client.get("/public/api/v1/exposures?limit=2&offset=1").json()["data"]
+    assert [d["id"] for d in one] == ["a1", "d4"]
+
+
+def test_feeds_link_absolutely(public: tuple[TestClient, Clock]) -> None:
+    client, _ = public
+    rss = client.get("/public/exposures.rss").text
+    assert "<link>http://testserver/public/exposures#e-" in rss

@@ -13,6 +13,7 @@ from outbreak.disclose.rules import (
     ContactsIdentified,
     DisclosurePolicy,
     Expired,
+    NoDistrict,
     OutsideWindow,
     Residence,
     UnnamedPlace,
@@ -46,6 +47,7 @@ def test_every_rule_is_in_force_by_default_in_a_stable_order() -> None:
     assert RULE_CODES == (
         "outside_window",
         "unnamed_place",
+        "no_district",
         "residence",
         "workplace",
         "contacts_identified",
@@ -75,6 +77,12 @@ def test_an_unregistered_place_is_withheld_as_a_possible_home() -> None:
     reason = UnnamedPlace().withholds(c, POLICY, now=NOW)
     assert reason is not None and "home" in reason
     assert codes(c) == ["unnamed_place"]
+
+
+def test_a_place_of_no_known_district_is_withheld() -> None:
+    c = replace(CAFE, district_known=False)
+    assert NoDistrict().withholds(c, POLICY, now=NOW) is not None
+    assert codes(c) == ["no_district"]
 
 
 def test_a_residence_is_never_published_whatever_else_holds() -> None:
@@ -142,7 +150,7 @@ def test_a_policy_refuses_nonsense() -> None:
     [
         ("확진자 #12 방문", "a case number"),
         ("12번 확진자 방문 장소", "a case number"),
-        ("Visited by case 7", "a case number"),
+        ("Visited by case #7", "a case number"),
         ("30대 방문", "an age"),
         ("a 45 years old visitor", "an age"),
         ("여성 확진자 방문", "a sex"),
@@ -159,7 +167,20 @@ def test_wording_that_describes_a_person_is_refused(text: str, what: str) -> Non
 
 
 @pytest.mark.parametrize(
-    "text", ["행복약국 (2층)", "별다방 역삼점  1층", "GS25 강남역점", "Café Seoul, 3F"]
+    "text",
+    [
+        "행복약국 (2층)",
+        "별다방 역삼점  1층",
+        "GS25 강남역점",
+        "Café Seoul, 3F",
+        "제일여성병원",
+        "남성의원",
+        "한국인삼공사 매장",
+        "3대 국밥",
+        "외국인력지원센터",
+        "Woman Fitness",
+        "Case 2 Coffee",
+    ],
 )
 def test_wording_that_describes_a_place_passes_tidied(text: str) -> None:
     assert check_wording(text, field="name") == " ".join(text.split())

@@ -288,12 +288,14 @@ def test_the_snapshot_holds_only_published_live_entries_in_the_allowlist(
     dis.withdraw(world.choi, karaoke.id, reason="all guests reached by phone")
     path = snap.refresh(world.session, _settings(tmp_path), now=NOW)
     doc = json.loads(path.read_text())
-    assert [i["place"] for i in doc["items"]] == [1]
-    assert doc["withdrawn"] == [
-        {"id": karaoke.public_id, "on": doc["withdrawn"][0]["on"]}
-    ]
+    restaurant = by_place(world)[1]
+    assert [i["id"] for i in doc["items"]] == [restaurant.public_id]
+    assert doc["items"][0]["place"] != "1"  # a token, not the registry's id
+    assert doc["withdrawn"] == [karaoke.public_id]
     shot = snap.parse(path.read_bytes())
     assert shot.items[0].exposure.exposure_start == kst(4, 12)
+    # the expiry says no more than the window: 13:07 + 14 days, rounded down
+    assert shot.items[0].expires_at == kst(4, 13) + timedelta(days=14)
     text = path.read_text()
     for secret in ("investigation", "case", "person", "kim", "choi"):
         assert secret not in text
@@ -318,3 +320,47 @@ def test_a_crash_while_writing_leaves_the_old_snapshot_whole(
         snap.refresh(world.session, settings, now=NOW)
     assert path.read_bytes() == before
     assert [p.name for p in path.parent.iterdir()] == [snap.FILENAME]
+
+
+def test_a_published_entry_whose_stay_changed_goes_back_to_review(
+    world: World, tmp_path: Path
+) -> None:
+    inv_id = route(world)
+    dis.derive(world.choi, world.places, now=NOW)
+    publish_proposed(world)
+    settings = _settings(tmp_path)
+    snap.refresh(world.session, settings, now=NOW)
+    world.session.execute(  # the route is rebuilt: the restaurant visit ran longer
+        sa.update(RouteStayRow)
+        .where(RouteStayRow.investigation_id == inv_id, RouteStayRow.place_id == 1)
+        .values(t_end=kst(4, 20))
+    )
+    report = dis.derive(world.choi, world.places, now=NOW)
+    path = snap.refresh(world.session, settings, now=NOW)
+    food = by_place(world)[1]
+    assert report.changed == [food.id] and food.state == S.PROPOSED
+    assert food.t_end == kst(4, 20)
+    public = [i["name"] for i in json.loads(path.read_text())["items"]]
+    assert "행복식당" not in public and "즐거운노래방" in public
+
+
+def test_a_stay_of_no_length_counts_as_a_minute(world: World) -> None:
+    world.investigation([(2, kst(4, 15), kst(4, 15))])  # a payment, a note
+    report = dis.derive(world.choi, world.places, now=NOW)
+    cafe = by_place(world)[2]
+    assert report.created == 1 and cafe.state == S.PROPOSED
+    assert cafe.t_end - cafe.t_start == timedelta(minutes=1)
+
+
+def test_a_place_of_no_district_is_withheld_not_filed_under_the_case(
+    world: World,
+) -> None:
+    world.places.districts[world.places._row[5]] = ""  # the registry lacks it
+    try:
+        world.investigation([(5, kst(4, 20), kst(4, 22))])
+        dis.derive(world.choi, world.places, now=NOW)
+        karaoke = by_place(world)[5]
+        assert (karaoke.state, karaoke.withheld_by) == (S.WITHHELD, "no_district")
+        assert not karaoke.district_known
+    finally:
+        world.places.districts[world.places._row[5]] = "11230"

@@ -33,6 +33,7 @@ class DisclosureRow(Timestamps, Base):
     district_code: Mapped[str] = mapped_column(
         sa.ForeignKey("district.code"), index=True
     )
+    district_known: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     lat: Mapped[float] = mapped_column(sa.Float)
     lon: Mapped[float] = mapped_column(sa.Float)
     t_start: Mapped[datetime] = mapped_column(UTCDateTime)  # exposure window,

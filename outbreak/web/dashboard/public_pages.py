@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from outbreak.disclose.public import PublicExposure, filter_list
+from outbreak.disclose.public import PublicExposure, filter_list, last_day
 from outbreak.disclose.snapshot import Snapshot
 from outbreak.geo import SEOUL_CODE, District, draw_map, load_districts
 from outbreak.geo.svgmap import frame_for
@@ -84,7 +84,7 @@ def _dates(items: Sequence[PublicExposure]) -> list[date]:
     days = set()
     for e in items:
         d = e.exposure_start.date()
-        while d <= e.exposure_end.date():
+        while d <= last_day(e.exposure_end):
             days.add(d)
             d = date.fromordinal(d.toordinal() + 1)
     return sorted(days, reverse=True)
@@ -144,10 +144,6 @@ def _summary(e: PublicExposure, lang: str) -> str:
     return f"{e.address} · {t['pub_when']}: {when(e, lang)}{done}"
 
 
-def _updated(on: date) -> str:
-    return datetime.combine(on, time(0), KST).isoformat()
-
-
 def feed(
     shot: Snapshot,
     items: list[PublicExposure],
@@ -155,11 +151,16 @@ def feed(
     *,
     district: str | None,
     lang: str,
+    base: str,
 ) -> tuple[bytes, str]:
-    """Atom (with RFC 6721 tombstones for withdrawn entries) or RSS 2.0."""
+    """Atom (with RFC 6721 tombstones for withdrawn entries) or RSS 2.0, links
+    absolute under ``base``. Every entry carries the snapshot's time as its
+    update: a time of its own would tell which entries changed together."""
     t = translator(lang)
     shown = filter_list(items, district=district)
-    link = "/public/exposures" + (f"?district={district}" if district else "")
+    page = f"{base}/public/exposures"
+    link = page + (f"?district={district}" if district else "")
+    stamp = shot.generated_at.isoformat()
     if kind == "rss":
         rss = ET.Element("rss", version="2.0")
         ch = ET.SubElement(rss, "channel")
@@ -174,9 +175,9 @@ def feed(
             it = ET.SubElement(ch, "item")
             ET.SubElement(it, "title").text = _title(e, lang)
             ET.SubElement(it, "description").text = _summary(e, lang)
-            ET.SubElement(it, "link").text = f"/public/exposures#e-{e.id}"
+            ET.SubElement(it, "link").text = f"{page}#e-{e.id}"
             ET.SubElement(it, "guid", isPermaLink="false").text = _urn(e.id)
-            ET.SubElement(it, "pubDate").text = _rfc822(e.updated_on)
+            ET.SubElement(it, "pubDate").text = _rfc822(shot.generated_at)
         return _xml(rss), "application/rss+xml; charset=utf-8"
     ET.register_namespace("", ATOM)
     ET.register_namespace("at", TOMBSTONES)
@@ -191,14 +192,12 @@ def feed(
         entry = ET.SubElement(root, f"{{{ATOM}}}entry")
         ET.SubElement(entry, f"{{{ATOM}}}id").text = _urn(e.id)
         ET.SubElement(entry, f"{{{ATOM}}}title").text = _title(e, lang)
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _updated(e.updated_on)
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = stamp
         ET.SubElement(entry, f"{{{ATOM}}}summary").text = _summary(e, lang)
-        ET.SubElement(entry, f"{{{ATOM}}}link", href=f"/public/exposures#e-{e.id}")
-    for pid, on in shot.withdrawn:
+        ET.SubElement(entry, f"{{{ATOM}}}link", href=f"{page}#e-{e.id}")
+    for pid in shot.withdrawn:
         ET.SubElement(
-            root,
-            f"{{{TOMBSTONES}}}deleted-entry",
-            {"ref": _urn(pid), "when": _updated(on)},
+            root, f"{{{TOMBSTONES}}}deleted-entry", {"ref": _urn(pid), "when": stamp}
         )
     return _xml(root), "application/atom+xml; charset=utf-8"
 
@@ -207,9 +206,8 @@ def _urn(public_id: str) -> str:
     return f"urn:outbreak:exposure:{public_id}"
 
 
-def _rfc822(on: date) -> str:
-    d = datetime.combine(on, time(0), KST)
-    return d.strftime("%a, %d %b %Y %H:%M:%S +0900")
+def _rfc822(t: datetime) -> str:
+    return t.astimezone(KST).strftime("%a, %d %b %Y %H:%M:%S +0900")
 
 
 def _xml(root: ET.Element) -> bytes:

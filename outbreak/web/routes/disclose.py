@@ -55,7 +55,8 @@ def derive(
     now: NowDep,
 ) -> object:
     """Propose exposure places from investigations' routes; the rules say which
-    are withheld and why. Published entries a rule now withholds are withdrawn."""
+    are withheld and why. Published entries a rule now withholds are withdrawn;
+    those whose stay changed go back to review (``changed``)."""
     report = dis.derive(
         access,
         ctx.places,
@@ -63,8 +64,7 @@ def derive(
         policy=policy_for(settings),
         investigation_ids=body.investigation_ids,
     )
-    if report.withdrawn:
-        refresh(access.session, settings, now=now)
+    refresh(access.session, settings, now=now)  # withdrawals, re-reviews
     return report
 
 

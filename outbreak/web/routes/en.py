@@ -29,6 +29,7 @@ from outbreak.web.schemas.en import (
 router = APIRouter(prefix="/api/v1/en", tags=["exposure notification"])
 public_router = APIRouter(prefix="/public/en", tags=["exposure notification files"])
 EXPORT_NAME = r"^\d{10}-\d{10}-\d{5}$"  # <start>-<end>-<batch>, as export_batch names
+EXPORT_MAX_AGE_S = 3600  # how long a cached export may outlive its deletion
 
 
 @router.post(
@@ -108,4 +109,6 @@ def export_file(
 ) -> FileResponse:
     """A signed export (``export.bin`` and ``export.sig``); never changes."""
     directory = settings.public_path / keyserver.EXPORT_DIR
-    return _serve(directory, f"{name}.zip", "application/zip", 86400)
+    # The file never changes, but purge deletes it when its keys are 14 days past
+    # their end; a cached copy must not go on serving them much longer than that.
+    return _serve(directory, f"{name}.zip", "application/zip", EXPORT_MAX_AGE_S)

@@ -26,7 +26,6 @@ from outbreak.web.schemas.disclose import (
     ExposuresPage,
     SelfCheckIn,
     SelfCheckOut,
-    WithdrawnPublic,
 )
 
 router = APIRouter(tags=["public"])
@@ -52,6 +51,11 @@ def _json(obj: object) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _base(request: Request) -> str:
+    """The site's address as the client used it (feeds need absolute links)."""
+    return str(request.base_url).rstrip("/")
+
+
 def _lang(request: Request) -> str:
     return pick_language(
         request.query_params.get("lang"), None, request.headers.get("accept-language")
@@ -74,28 +78,34 @@ async def exposures(
     by district and time; no field refers to a case or a person. Served from the
     published snapshot (ETag, gzip, ``Cache-Control: max-age=60``)."""
 
+    site = site_of(request)
+
     def render(shot: Snapshot, items: list[PublicExposure]) -> tuple[bytes, str]:
+        encoded = site.memo(
+            "encoded", lambda: {e.id: _json(e.as_json()) for e in items}
+        )
         hits = filter_list(items, district=district, on=on)
-        page = {
-            "data": [e.as_json() for e in hits[offset : offset + limit]],
+        data = b",".join(encoded[e.id] for e in hits[offset : offset + limit])
+        tail = {
             "count": len(hits),
             "limit": limit,
             "offset": offset,
             "generated_at": shot.generated_at.isoformat(),
         }
-        return _json(page), "application/json"
+        return b'{"data":[' + data + b"]," + _json(tail)[1:], "application/json"
 
+    # pages that start on a page boundary are kept; any other offset is rendered
+    # from the pre-encoded entries for its request alone (no cache to flood)
     key = ("exposures", district, on, limit, offset)
-    return site_of(request).respond(request, key, render)
+    return site.respond(request, key, render, cache=offset % limit == 0)
 
 
-@router.get("/public/api/v1/exposures/withdrawn", response_model=list[WithdrawnPublic])
+@router.get("/public/api/v1/exposures/withdrawn", response_model=list[str])
 async def withdrawn(request: Request) -> Response:
     """Ids that were published and are no more: apps and mirrors remove them."""
 
     def render(shot: Snapshot, _: list[PublicExposure]) -> tuple[bytes, str]:
-        body = [{"id": i, "on": on.isoformat()} for i, on in shot.withdrawn]
-        return _json(body), "application/json"
+        return _json(list(shot.withdrawn)), "application/json"
 
     return site_of(request).respond(request, ("withdrawn",), render)
 
@@ -142,22 +152,26 @@ async def self_check(body: SelfCheckIn, request: Request) -> SelfCheckOut:
 @router.get("/public/exposures.atom", summary="Exposure places as an Atom feed")
 async def atom(request: Request, district: DistrictQ = None) -> Response:
     """New, corrected and withdrawn (RFC 6721 tombstones) exposure places."""
-    lang = _lang(request)
+    lang, base = _lang(request), _base(request)
     return site_of(request).respond(
         request,
-        ("atom", district, lang),
-        lambda shot, items: feed(shot, items, "atom", district=district, lang=lang),
+        ("atom", district, lang, base),
+        lambda shot, items: feed(
+            shot, items, "atom", district=district, lang=lang, base=base
+        ),
     )
 
 
 @router.get("/public/exposures.rss", summary="Exposure places as an RSS 2.0 feed")
 async def rss(request: Request, district: DistrictQ = None) -> Response:
     """The same entries as the Atom feed, for RSS readers."""
-    lang = _lang(request)
+    lang, base = _lang(request), _base(request)
     return site_of(request).respond(
         request,
-        ("rss", district, lang),
-        lambda shot, items: feed(shot, items, "rss", district=district, lang=lang),
+        ("rss", district, lang, base),
+        lambda shot, items: feed(
+            shot, items, "rss", district=district, lang=lang, base=base
+        ),
     )
 
 

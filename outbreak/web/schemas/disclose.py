@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
@@ -28,7 +28,6 @@ class ExposurePublic(BaseModel):
     exposure_start: datetime = Field(description="KST, rounded to 10 minutes.")
     exposure_end: datetime
     disinfected: bool
-    updated_on: date = Field(description="The day it last changed (no finer).")
 
 
 class ExposuresPage(BaseModel):
@@ -37,11 +36,6 @@ class ExposuresPage(BaseModel):
     limit: int
     offset: int
     generated_at: datetime = Field(description="When the snapshot was published.")
-
-
-class WithdrawnPublic(BaseModel):
-    id: str
-    on: date
 
 
 class ClinicPublic(BaseModel):
@@ -110,6 +104,7 @@ class DeriveOut(BaseModel):
     investigations: int
     created: int
     withdrawn: list[int]
+    changed: list[int]
     removed: int
     withheld: dict[str, int]
 

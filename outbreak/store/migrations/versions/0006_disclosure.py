@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('address', sa.String(length=300), nullable=False),
     sa.Column('district_code', sa.String(length=5), nullable=False),
+    sa.Column('district_known', sa.Boolean(), nullable=False),
     sa.Column('lat', sa.Float(), nullable=False),
     sa.Column('lon', sa.Float(), nullable=False),
     sa.Column('t_start', sa.DateTime(timezone=True), nullable=False),

@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('batch_size', sa.Integer(), nullable=False),
     sa.Column('file_name', sa.String(length=80), nullable=False),
     sa.Column('key_count', sa.Integer(), nullable=False),
+    sa.Column('purge_after', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('batch_num BETWEEN 1 AND batch_size', name=op.f('ck_en_export_batch')),
     sa.CheckConstraint('end_at >= start_at', name=op.f('ck_en_export_window')),
@@ -35,9 +36,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('en_export', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_en_export_end_at'), ['end_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_en_export_purge_after'), ['purge_after'], unique=False)
 
     op.create_table('en_diagnosis_key',
-    sa.Column('id', sa.Integer(), nullable=False),
+    # random ids (no sequence); INTEGER on SQLite, so that the id is the rowid
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
     sa.Column('key_data', sa.LargeBinary(length=16), nullable=False),
     sa.Column('rolling_start', sa.Integer(), nullable=False),
     sa.Column('rolling_period', sa.SmallInteger(), nullable=False),
@@ -91,6 +94,7 @@ def downgrade() -> None:
 
     op.drop_table('en_diagnosis_key')
     with op.batch_alter_table('en_export', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_en_export_purge_after'))
         batch_op.drop_index(batch_op.f('ix_en_export_end_at'))
 
     op.drop_table('en_export')
