@@ -59,9 +59,11 @@ from outbreak.disclose import snapshot as snap
 from outbreak.store.tables import DisclosureRow, InvestigationRow
 from outbreak.types import KST, DisclosureState
 from outbreak.web import create_app
+from outbreak.web.asgi import tune_gc
 
 settings = load_settings()
 app = create_app(settings)
+tune_gc()  # as `outbreak serve` does
 POLICY = snap.policy_for(settings)
 
 

@@ -21,22 +21,50 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-WRK_SCRIPT = """
-local paths = {%(paths)s}
+DONE_LUA = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "RESULT {\\"requests\\": %d, \\"seconds\\": %f, \\"p50_ms\\": %f, " ..
+    "\\"p99_ms\\": %f, \\"errors\\": %d, \\"non2xx\\": %d}\\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3,
+    latency:percentile(99) / 1e3, e.connect + e.read + e.write + e.timeout,
+    e.status))
+end
+"""
+GET_LUA = """
+-- cycle through the paths
+local paths = {PATHS}
 local n = 0
 wrk.headers["Accept-Encoding"] = "gzip"
 request = function()
   n = n + 1
-  return wrk.format("GET", paths[(n %% #paths) + 1])
+  return wrk.format("GET", paths[(n % #paths) + 1])
 end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "RESULT {\\"requests\\": %%d, \\"seconds\\": %%f, \\"p50_ms\\": %%f, " ..
-    "\\"p99_ms\\": %%f, \\"errors\\": %%d, \\"non2xx\\": %%d}\\n",
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3,
-    latency:percentile(99) / 1e3, e.connect + e.read + e.write + e.timeout,
-    e.status))
+"""
+POST_LUA = """
+-- each thread sends its own slice of the lines of a file in order (header TAB
+-- body), then cheap GET /health once its slice is done
+local counter = 0
+setup = function(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+local lines, path, header, last, i = {}, nil, nil, 0, 0
+init = function(args)
+  path, header = args[1], args[2]
+  for line in io.lines(args[3]) do lines[#lines + 1] = line end
+  local per = math.ceil(#lines / tonumber(args[4]))
+  i = id * per + 1
+  last = math.min(#lines, i + per - 1)
+end
+request = function()
+  if i > last then return wrk.format("GET", "/health") end
+  local line = lines[i]
+  i = i + 1
+  local tab = line:find("\\t", 1, true)
+  return wrk.format("POST", path, {["Content-Type"] = "application/json",
+    [header] = line:sub(1, tab - 1)}, line:sub(tab + 1))
 end
 """
 
@@ -103,9 +131,41 @@ def load(
 def _wrk(
     base: str, paths: list[str], seconds: float, connections: int, threads: int
 ) -> Load:
-    lua = WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths)}
+    lua = GET_LUA.replace("PATHS", ", ".join(json.dumps(p) for p in paths))
+    return _run_wrk(base, lua + DONE_LUA, [], seconds, connections, threads)
+
+
+def replay_posts(
+    base: str,
+    path: str,
+    header: str,
+    items: list[tuple[str, str]],
+    *,
+    seconds: float,
+    connections: int,
+    threads: int = 1,
+) -> Load:
+    """POST ``(header value, JSON body)`` items in order with wrk for ``seconds``,
+    ``connections`` in flight (a time box: give more items than it can send; a
+    thread that runs out sends ``GET /health`` instead, so count what the server
+    stored, not wrk's requests)."""
     with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "paths.lua"
+        data = Path(tmp) / "requests.tsv"
+        data.write_text("".join(f"{h}\t{b}\n" for h, b in items))
+        args = [path, header, str(data), str(threads)]
+        return _run_wrk(base, POST_LUA + DONE_LUA, args, seconds, connections, threads)
+
+
+def _run_wrk(
+    base: str,
+    lua: str,
+    args: list[str],
+    seconds: float,
+    connections: int,
+    threads: int,
+) -> Load:
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "load.lua"
         script.write_text(lua)
         done = subprocess.run(
             [
@@ -118,6 +178,7 @@ def _wrk(
                 "-s",
                 str(script),
                 base,
+                *(["--", *args] if args else []),
             ],
             capture_output=True,
             text=True,

@@ -17,6 +17,7 @@ from outbreak.geo import load_districts
 from outbreak.store.queries import geo as geo_queries
 from outbreak.store.queries import users as user_queries
 from outbreak.web import create_app, create_public_app
+from outbreak.web.asgi import tune_gc
 
 pass_state = click.make_pass_decorator(CliState)
 
@@ -51,6 +52,7 @@ def _serve(
         if public
         else create_app(settings, engine=state.engine)
     )
+    tune_gc()
     uvicorn.run(app, host=host, port=port, log_level=level, access_log=not public)
 
 

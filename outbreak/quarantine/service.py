@@ -24,7 +24,13 @@ from outbreak.quarantine.orders import (
     purge,
     token_hash,
 )
-from outbreak.quarantine.reports import Accepted, Report, take_reports
+from outbreak.quarantine.reports import (
+    Accepted,
+    AppOrder,
+    Report,
+    app_order,
+    take_reports,
+)
 from outbreak.quarantine.worklist import WorkItem, open_alerts, timeline, worklist
 
 __all__ = [
@@ -32,10 +38,12 @@ __all__ = [
     "OPEN_STATES",
     "Accepted",
     "AlertChange",
+    "AppOrder",
     "Issued",
     "Report",
     "WorkItem",
     "acknowledge",
+    "app_order",
     "bulk",
     "change_state",
     "checked_order",

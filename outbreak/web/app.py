@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio.to_thread
 import sqlalchemy as sa
 import swagger_ui_bundle
 from fastapi import FastAPI
@@ -63,6 +66,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
         "RFC 9457 problem+json; every access to personal data is audited.",
         docs_url=None,
         redoc_url=None,
+        lifespan=_threads(settings.serve_threads),
     )
     engine = engine or make_engine(settings.db_url, pool_size=settings.db_pool_size)
     app.state.settings = settings
@@ -133,6 +137,17 @@ def _install_public(app: FastAPI, settings: Settings) -> None:
     app.state.public_site = site
     app.include_router(public.router)
     app.include_router(en.public_router)
+
+
+def _threads(n: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that runs blocking requests on ``n`` threads."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = n
+        yield
+
+    return lifespan
 
 
 def _utcnow() -> datetime:
