@@ -15,6 +15,7 @@ PACKAGES = [
     "outbreak.geo",
     "outbreak.ingest",
     "outbreak.model",
+    "outbreak.model.abm",
     "outbreak.store",
     "outbreak.synth",
     "outbreak.testing",
