@@ -74,3 +74,15 @@ def test_disclose_benchmark_smoke() -> None:
     assert done.returncode == 0, done.stderr
     assert "answers identical on" in done.stdout and "True" in done.stdout
     assert "requests/s" in done.stdout and "ratio:" in done.stdout
+
+
+def test_abm_benchmark_smoke() -> None:
+    done = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(ROOT / "bench" / "abm.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| ours |" in done.stdout and "agent-days per second, ours" in done.stdout
