@@ -182,6 +182,20 @@ class Settings(BaseSettings):
         description="Verification key version in export signatures; change it "
         "when the signing key is rotated.",
     )
+    # --- agent-based model runs (outbreak.scenarios) ---
+    model_max_agent_days: int = Field(
+        2_000_000_000,
+        gt=0,
+        description="Most agent-days (agents x days x scenarios x seeds) one model "
+        "run submitted through the API or dashboard may ask for (about a minute "
+        "on 2 cores; larger studies: `outbreak model sweep`).",
+    )
+    dask_scheduler: str | None = Field(
+        None,
+        description="Address of a Dask scheduler (`tcp://host:8786`) that runs "
+        "submitted model studies, one task per scenario and seed. Default: in the "
+        "server process.",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -162,3 +162,12 @@ class DisclosureState(StrEnum):
     PUBLISHED = "published"
     HIDDEN = "hidden"  # the communicator chose not to publish it
     WITHDRAWN = "withdrawn"  # was public, taken down (by hand or by a rule)
+
+
+class RunState(StrEnum):
+    """Where a submitted model run is."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # an error, or the server stopped while it ran

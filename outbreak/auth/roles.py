@@ -41,6 +41,7 @@ class Permission(StrEnum):
     DISCLOSURE_READ = "disclosure.read"  # proposed exposure places and why withheld
     DISCLOSURE_WRITE = "disclosure.write"  # edit, hide, publish, withdraw
     EN_CODE_ISSUE = "en.code.issue"  # verification codes for exposure-key uploads
+    MODEL_RUN = "model.run"  # submit agent-based model runs (aggregates only)
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
 
@@ -68,7 +69,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.PHARMACIST:         frozenset(),
     Role.COMMUNICATOR:       frozenset({P.CLUSTER_READ, P.STATS_READ,
                                         P.DISCLOSURE_READ, P.DISCLOSURE_WRITE}),
-    Role.ANALYST:            frozenset({P.STATS_READ, P.CLUSTER_READ}),
+    Role.ANALYST:            frozenset({P.STATS_READ, P.CLUSTER_READ, P.MODEL_RUN}),
 }
 # fmt: on
 

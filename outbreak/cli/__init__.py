@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from outbreak import __version__
+from outbreak.cli.abm import model_calibrate, model_distancing, model_run, model_sweep
 from outbreak.cli.admin import audit, db, districts, retention, settings_cmd, users
 from outbreak.cli.context import CliState
 from outbreak.cli.disclose import disclose
@@ -69,5 +70,7 @@ for command in (
     main.add_command(command)
 
 retention.add_command(retention_apply)
+for _command in (model_run, model_sweep, model_calibrate, model_distancing):
+    model.add_command(_command)
 
 __all__ = ["main"]

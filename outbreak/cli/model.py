@@ -1,4 +1,5 @@
-"""Commands: model rt, model project, model serial-interval."""
+"""Commands: model rt, model project, model serial-interval (and the agent-based
+model's: cli/abm.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from outbreak.model.serial import SerialIntervalEstimator
 
 @click.group()
 def model() -> None:
-    """Rt, serial intervals and projections."""
+    """Rt, serial intervals, projections and the agent-based model."""
 
 
 def _show_warnings(caught: list[warnings.WarningMessage]) -> None:

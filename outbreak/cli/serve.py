@@ -32,6 +32,13 @@ def _serve(
 ) -> None:
     settings = state.settings
     host, port = host or settings.serve_host, port or settings.serve_port
+    if not public:  # model runs a stopped server left behind cannot finish now
+        from outbreak.scenarios.service import recover
+
+        with state.session() as session:
+            stale = recover(session)
+        if stale:
+            console.print(f"Model runs: {stale} left unfinished marked failed")
     what = "public site" if public else "API docs: /docs"
     console.print(f"Serving on http://{host}:{port}  ({what})")
     level = settings.log_level.lower()
@@ -161,6 +168,20 @@ def _demo_city(state: CliState, people: int) -> None:
         )
 
 
+def _demo_scenarios(state: CliState) -> None:
+    """A small distancing comparison, run once (the Scenarios page)."""
+    from outbreak.scenarios.demo import load_scenarios
+    from outbreak.store import make_sessionmaker
+
+    with console.status("Running a small distancing comparison (agent-based model)…"):
+        run_id = load_scenarios(make_sessionmaker(state.engine), state.settings)
+    if run_id is not None:
+        console.print(
+            f"Scenarios: distancing levels compared on a synthetic Seoul "
+            f"(/scenarios/{run_id}; run your own as 'analyst')"
+        )
+
+
 @click.command()
 @click.option("--serve/--no-serve", "then_serve", default=True, show_default=True)
 @click.option("--scale", default=0.2, show_default=True, help="Fraction of the wave.")
@@ -210,6 +231,7 @@ def demo(
         )
     if city_people:
         _demo_city(state, city_people)
+    _demo_scenarios(state)
     console.print(
         f"Demo users: {', '.join(DEMO_USERS)} — password [bold]{DEMO_PASSWORD}[/bold]"
     )

@@ -29,6 +29,7 @@ from outbreak.web.dashboard import (
     disclose_views,
     quarantine_views,
     rt_views,
+    scenario_views,
     trace_views,
     views,
 )
@@ -43,6 +44,7 @@ from outbreak.web.routes import (
     movement,
     public,
     quarantine,
+    scenarios,
     trace,
 )
 
@@ -88,6 +90,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.include_router(admin.router)
     app.include_router(cases.router)
     app.include_router(model.router)
+    app.include_router(scenarios.router)
     app.include_router(movement.router)
     app.include_router(trace.router)
     app.include_router(quarantine.router)
@@ -97,6 +100,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None) -> FastAP
     app.include_router(trace_views.router)
     app.include_router(quarantine_views.router)
     app.include_router(disclose_views.router)
+    app.include_router(scenario_views.router)
     _install_docs(app)  # before /static: its mount would shadow /static/swagger
     _install_static(app)
     app.add_middleware(SecurityHeaders)

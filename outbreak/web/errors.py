@@ -8,6 +8,7 @@ names the first. Unknown exceptions become a bare 500; their details go to the l
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -79,7 +80,14 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = []
     for err in exc.errors():
-        entry: dict[str, Any] = {"field": _field(err["loc"]), "message": err["msg"]}
+        field, message = _field(err["loc"]), str(err["msg"])
+        # a check across a model's fields names its field first: "baseline: …"
+        named = re.match(r"^Value error, ([\w.]+): (.*)$", message, re.S)
+        if named:
+            inner = named.group(1)
+            field = inner if field == "body" else f"{field}.{inner}"
+            message = named.group(2)
+        entry: dict[str, Any] = {"field": field, "message": message}
         if "input" in err and isinstance(err["input"], str | int | float | bool):
             entry["value"] = err["input"]
         errors.append(entry)

@@ -166,3 +166,29 @@ def test_rt_page_draws_charts_offline(
     assert page.locator("#region").input_value() == "11"
     page.screenshot(path=str(tmp_path / "rt.png"), full_page=True)
     assert errors == []
+
+
+def test_scenarios_compose_run_and_draw_bands(
+    server: str, browser: object, tmp_path: Path
+) -> None:
+    """An analyst composes a distancing comparison on the page, it runs in the
+    server's background, and the page refreshes itself into the bands."""
+    page, errors = signed_in(browser, server, "analyst", locale="en-GB")
+    page.goto(f"{server}/scenarios?lang=en")  # type: ignore[attr-defined]
+    page.select_option("select[name=agents]", "20000")  # type: ignore[attr-defined]
+    page.fill("input[name=days]", "40")  # type: ignore[attr-defined]
+    page.fill("input[name=seeds]", "2")  # type: ignore[attr-defined]
+    page.select_option("#level", "3")  # type: ignore[attr-defined]
+    page.check("input[name=closures][value=karaoke]")  # type: ignore[attr-defined]
+    page.click("#run")  # type: ignore[attr-defined]
+    page.wait_for_selector("#infections-chart .main-svg", timeout=120_000)  # type: ignore[attr-defined]
+    page.wait_for_selector("#beds-chart .main-svg")  # type: ignore[attr-defined]
+    # two scenarios, each a band and a median line
+    assert page.locator("#infections-chart .scatterlayer .trace").count() == 4  # type: ignore[attr-defined]
+    assert page.locator("#comparison tbody tr").count() >= 8  # type: ignore[attr-defined]
+    assert "Done" in page.locator("#state").inner_text()  # type: ignore[attr-defined]
+    page.click("#lang-ko")  # type: ignore[attr-defined]
+    page.wait_for_selector("#infections-chart .main-svg")  # type: ignore[attr-defined]
+    assert "기준 대비 비교" in page.content()  # type: ignore[attr-defined]
+    page.screenshot(path=str(tmp_path / "scenario.png"), full_page=True)  # type: ignore[attr-defined]
+    assert errors == []

@@ -19,6 +19,7 @@ from outbreak.store.tables.quarantine import (
     QuarantineOrderRow,
     QuarantineReportRow,
 )
+from outbreak.store.tables.scenarios import ScenarioRunRow
 from outbreak.store.tables.trace import (
     DataRequestRow,
     InvestigationKeyRow,
@@ -56,6 +57,7 @@ __all__ = [
     "QuarantineOrderRow",
     "QuarantineReportRow",
     "RouteStayRow",
+    "ScenarioRunRow",
     "TraceContactRow",
     "UserRoleRow",
     "UserRow",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from outbreak.web.dashboard.i18n_disclose import DISCLOSE_STRINGS
+from outbreak.web.dashboard.i18n_scenarios import SCENARIO_STRINGS
 
 LANGUAGES = ("ko", "en")
 DEFAULT_LANGUAGE = "ko"
@@ -205,6 +206,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "no_links":        {"ko": "연결된 확진자가 아직 없습니다.",
                         "en": "No linked cases yet."},
     **DISCLOSE_STRINGS,
+    **SCENARIO_STRINGS,
 }
 # fmt: on
 
