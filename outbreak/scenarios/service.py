@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 from outbreak.auth import Permission, Principal, authorize
 from outbreak.errors import Conflict, InvalidInput, NotFound
 from outbreak.model.abm.scenario import Study, study_of
-from outbreak.model.abm.sweep import Sweep, dask_sweep, sweep
+from outbreak.model.abm.sweep import Sweep, dask_sweep, population, sweep
 from outbreak.store.base import utcnow
 from outbreak.store.tables import ScenarioRunRow
 from outbreak.types import RunState
@@ -107,6 +108,11 @@ def results_dir(data_dir: Path, run_id: int) -> Path:
     return data_dir / "scenarios" / str(run_id)
 
 
+# One study at a time per server process: each uses every core, and runs started
+# together only slowed each other down; the others wait in state "queued".
+_ONE_AT_A_TIME = threading.Lock()
+
+
 def execute(
     sessions: Callable[[], Session],
     run_id: int,
@@ -117,13 +123,44 @@ def execute(
 ) -> None:
     """Run a queued study and store its results (never raises for the study's own
     failures: they are recorded on the row)."""
+    with _ONE_AT_A_TIME:
+        _execute(sessions, run_id, data_dir, scheduler=scheduler, workers=workers)
+        population.cache_clear()  # a server keeps no agents between runs
+
+
+def _finish(sessions: Callable[[], Session], run_id: int, **values: Any) -> None:
+    """End a running run (unless something else, say ``recover``, ended it)."""
     with sessions() as session:
-        row = session.get(ScenarioRunRow, run_id)
-        if row is None or row.state != RunState.QUEUED:
-            return
-        row.state, row.started_at = RunState.RUNNING, utcnow()
+        session.execute(
+            sa.update(ScenarioRunRow)
+            .where(ScenarioRunRow.id == run_id)
+            .where(ScenarioRunRow.state == RunState.RUNNING)
+            .values(finished_at=utcnow(), **values)
+        )
         session.commit()
-        spec = study(row)
+
+
+def _execute(
+    sessions: Callable[[], Session],
+    run_id: int,
+    data_dir: Path,
+    *,
+    scheduler: str | None,
+    workers: int | None,
+) -> None:
+    with sessions() as session:  # claim it: only one caller moves it from queued
+        claimed = session.execute(
+            sa.update(ScenarioRunRow)
+            .where(ScenarioRunRow.id == run_id)
+            .where(ScenarioRunRow.state == RunState.QUEUED)
+            .values(state=RunState.RUNNING, started_at=utcnow())
+        )
+        session.commit()
+        if not claimed.rowcount:  # type: ignore[attr-defined]
+            return
+        row = session.get(ScenarioRunRow, run_id)
+        assert row is not None
+        spec_json, total = row.spec, row.runs_total
 
     def progress(done: int, _total: int) -> None:
         with sessions() as s:
@@ -136,6 +173,7 @@ def execute(
 
     out = results_dir(data_dir, run_id)
     try:
+        spec = Study.model_validate_json(spec_json)
         if scheduler is not None or workers:
             result = dask_sweep(spec, scheduler=scheduler, workers=workers,
                                 progress=progress)  # fmt: skip
@@ -143,20 +181,12 @@ def execute(
             result = sweep(spec, progress=progress)
         shutil.rmtree(out, ignore_errors=True)
         result.write(out)
-        summary = _summary(result)
+        summary = json.dumps(_summary(result))
     except Exception as e:  # noqa: BLE001 - the run fails, the server goes on
-        with sessions() as session:
-            row = session.get(ScenarioRunRow, run_id)
-            assert row is not None
-            row.state, row.error, row.finished_at = RunState.FAILED, repr(e), utcnow()
-            session.commit()
+        _finish(sessions, run_id, state=RunState.FAILED,
+                error=f"{type(e).__name__}: {e}"[:2000])  # fmt: skip
         return
-    with sessions() as session:
-        row = session.get(ScenarioRunRow, run_id)
-        assert row is not None
-        row.state, row.finished_at = RunState.DONE, utcnow()
-        row.runs_done, row.summary = row.runs_total, json.dumps(summary)
-        session.commit()
+    _finish(sessions, run_id, state=RunState.DONE, runs_done=total, summary=summary)
 
 
 def recover(session: Session) -> int:
@@ -191,7 +221,7 @@ def table(data_dir: Path, row: ScenarioRunRow, name: str) -> pa.Table:
         raise Conflict(f"Model run {row.id} is {row.state}: no results yet")
     path = results_dir(data_dir, row.id) / f"{name}.parquet"
     if not path.exists():
-        raise NotFound(f"The results of model run {row.id} are gone from {path.parent}")
+        raise NotFound(f"The results of model run {row.id} are gone")
     return pq.read_table(path)
 
 

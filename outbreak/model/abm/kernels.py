@@ -222,7 +222,7 @@ def transmit(
                 p *= iso_f[layer]
             if quarantined:
                 p *= quar_f[layer]
-            bound = pmax[layer] * rel_trans[i]
+            bound = min(1.0, pmax[layer] * rel_trans[i])
             if p <= 0.0 or bound <= 0.0:
                 continue
             if layer == 0:
@@ -419,7 +419,7 @@ def transmit_reference(
             p = base[layer] * f
             p *= run["iso"][layer] if isolated else 1.0
             p *= run["quar_f"][layer] if quarantined else 1.0
-            bound = pmax[layer] * run["rel_trans"][i]
+            bound = min(1.0, pmax[layer] * run["rel_trans"][i])
             contacts = lists[k][layer]
             if p <= 0 or bound <= 0 or len(contacts) == 0:
                 continue

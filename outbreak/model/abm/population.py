@@ -173,8 +173,12 @@ def _clusters(
     """Consecutive runs of ``who`` in clusters of Poisson(``mean_size``) members, as
     Covasim's microstructured contacts are (empty draws skipped)."""
     labels = np.full(n, -1, dtype=np.int64)
-    sizes = rng.poisson(mean_size, size=len(who) + 1)
-    sizes = sizes[sizes > 0]
+    if not mean_size > 0:
+        raise InvalidInput(f"Mean cluster size must be > 0, got {mean_size}", field="h")
+    sizes = np.empty(0, dtype=np.int64)
+    while sizes.sum() < len(who):  # small means: empty draws leave too few seats
+        more = rng.poisson(mean_size, size=len(who) + 1)
+        sizes = np.concatenate([sizes, more[more > 0]])
     k = int(np.searchsorted(np.cumsum(sizes), len(who))) + 1
     group = np.repeat(np.arange(k), sizes[:k])[: len(who)]
     labels[who] = group

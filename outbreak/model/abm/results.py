@@ -140,7 +140,8 @@ def summarise(state: dict[str, NDArray], days: int, pop: Population) -> Results:
     t_exp, t_inf, t_sym = times[:, 0], times[:, 1], times[:, 2]
     t_sev, t_crit, t_end, died = times[:, 3], times[:, 4], times[:, 5], times[:, 6]
     hosp_end = np.where(t_crit >= 0, t_crit, t_end)
-    centre = inf & (diag >= 0) & (sev <= 1)
+    # diagnosed before recovering (a slow test can come back after the illness)
+    centre = inf & (diag >= 0) & (diag < t_end) & (sev <= 1)
     band = np.minimum(pop.age // 10, 8).astype(np.int64)
     new = _count(t_exp, days)
     infector = state["infector"]

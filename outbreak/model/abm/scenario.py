@@ -70,7 +70,9 @@ class DistancingSpec(_Window):
 class ChangeBetaSpec(_Window):
     type: Literal["change_beta"] = "change_beta"
     layers: str = Field("c", pattern="^[hswc]+$")
-    factor: float = Field(0.5, ge=0)
+    # at most 1: a study's scenarios share one transmission bound (their common
+    # random numbers); a factor above it would move that bound for one scenario
+    factor: float = Field(0.5, ge=0, le=1)
 
 
 class ClosureSpec(_Window):

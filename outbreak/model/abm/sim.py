@@ -296,7 +296,7 @@ class _Run:
         out = np.empty((offsets[-1], 2), dtype=np.int32)
         count = np.zeros(len(infectious), dtype=np.int32)
         base = pars.beta * self.layer_beta * self.mult[t]
-        pmax = np.minimum(1.0, self.bound)
+        pmax = self.bound  # clipped to 1 per source, after its rel_trans
         args = (infectious, t, self.seed, base, pmax, self.times, self.bits,
                 self.band, self.sus, self.diag, self.quar, self.any_quar, self.iso,
                 self.quar_f, pars.asymp_factor, self.load, self.rel_trans, offsets,

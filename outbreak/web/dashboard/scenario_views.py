@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 from fastapi import APIRouter, BackgroundTasks, Form, Request
@@ -190,9 +191,8 @@ def submit(
                           max_agent_days=settings.model_max_agent_days)  # fmt: skip
     except (OutbreakError, ValueError) as e:
         message = e.message if isinstance(e, OutbreakError) else str(e)
-        return RedirectResponse(
-            f"/scenarios?lang={lang}&error={message[:300]}", status_code=303
-        )
+        query = urlencode({"lang": lang, "error": message[:300]})
+        return RedirectResponse(f"/scenarios?{query}", status_code=303)
     start(request, background, row.id)
     return RedirectResponse(f"/scenarios/{row.id}?lang={lang}", status_code=303)
 
@@ -215,7 +215,10 @@ def run_page(
     t = translator(_lang(request))
     ctx: dict[str, Any] = {"principal": principal, "row": row, "study": runs.study(row)}
     if row.state == RunState.DONE:
-        ctx |= _results(settings.data_dir, row, t)
+        try:
+            ctx |= _results(settings.data_dir, row, t)
+        except NotFound:  # the result files were removed after the run
+            return _render(request, "forbidden.html", {"principal": principal}, 404)
     return _render(request, "scenario.html", ctx)
 
 

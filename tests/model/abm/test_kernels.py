@@ -154,7 +154,7 @@ def test_transmit_equals_its_reference_on_the_hybrid_population(
     infectious = infectious.astype(np.int32)
     base = 0.016 * np.array([3.0, 0.6, 0.6, 0.3]) * np.array([1.0, 0.5, 0.8, 0.6])
     base *= scale
-    pmax = np.minimum(1.0, base * 4.0)
+    pmax = base * 4.0
     got = _kernel_claims(pop, run, infectious, t, seed, base, pmax, 0, np.ones(1), 3)
     want = K.transmit_reference(
         infectious, t, seed, base, pmax, run, _lists(pop, infectious)
@@ -173,7 +173,7 @@ def test_transmit_equals_its_reference_with_venue_tags() -> None:
     )
     infectious = infectious.astype(np.int32)
     base = 0.3 * np.array([3.0, 0.6, 0.6, 0.3])
-    pmax = np.minimum(1.0, base * 4.0)
+    pmax = base * 4.0
     venue_mult = np.linspace(0.0, 1.0, len(VENUE_KINDS))
     tags = [
         pop.tags[pop.community.offsets[i] : pop.community.offsets[i + 1]]
@@ -266,3 +266,28 @@ def test_random_contacts_equal_their_reference(
         mine = got.nbrs[got.offsets[i] : got.offsets[i + 1]].tolist()
         assert mine == started[i] + drawn[i], i
     assert abs(got.mean_contacts() * n / len(who) - mean) < 0.05 * mean + 0.1
+
+
+def test_certain_contacts_are_all_infected_whatever_the_source_s_bound() -> None:
+    """When p_j >= 1 every susceptible contact is infected: the candidate bound is
+    clipped to 1 after the source's transmissibility, never before (clipped
+    before, a source with rel_trans 0.5 looked at only half its contacts)."""
+    pop = hybrid(3_000, seed=5)
+    run = _state(pop, 5)
+    n = len(pop)
+    run["diag"] = np.full(n, -1, dtype=np.int32)
+    run["quar"] = np.zeros(n, dtype=np.int32)
+    run["rel_trans"] = np.full(n, 0.5)
+    t = 10
+    times = run["times"]
+    infectious = np.flatnonzero(
+        (times[:, 0] >= 0) & (times[:, 1] <= t) & (times[:, 5] > t)
+    ).astype(np.int32)
+    base = np.full(4, 1e6)
+    got = _kernel_claims(pop, run, infectious, t, 5, base, base * 4.0, 0, np.ones(1), 2)
+    want = sum(
+        int(np.sum(run["susceptible"][lst] & (lst != i)))
+        for i, lists in zip(infectious, _lists(pop, infectious), strict=True)
+        for lst in (np.asarray(x, dtype=np.int64) for x in lists)
+    )
+    assert len(got) == want and want > 100

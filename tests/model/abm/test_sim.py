@@ -162,6 +162,10 @@ def test_testing_confirms_cases_within_capacity(pop: Population) -> None:
     capped = run(pop, pol.Testing(p_symptomatic=0.3, capacity=15))
     assert capped.tests.max() <= 15
     assert capped.new_confirmed.sum() < free.new_confirmed.sum()
+    # a result after recovery puts nobody in a bed (no negative occupancy)
+    slow = run(pop, pol.Testing(p_symptomatic=0.3, delay=6))
+    for beds in (slow.in_treatment_centre, slow.in_hospital, slow.in_icu):
+        assert beds.min() >= 0
 
 
 def test_tracing_and_quarantine_slow_the_epidemic(pop: Population) -> None:
