@@ -109,6 +109,13 @@ def load_investigations(
                 )
                 inv.decide_request(approver, r.id, approve=True, note="demo")
             run.trace_contacts_of_contacts(seoul, ctx, i.id)
+            # left for the data approver to decide on the investigation's page
+            inv.request_data(
+                seoul,
+                i.id,
+                source=DataSource.TELECOM,
+                reason="Base-station records over the GPS gaps (demo)",
+            )
         session.commit()
         opened += 1
     return opened

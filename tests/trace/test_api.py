@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from outbreak.types import Role
 from outbreak.web import create_app
 from tests.trace.conftest import City
 from tests.web.helpers import assert_problem, login
+from tests.web.test_dashboard import sign_in
 
 PID = 1
 REASON = "confirmed case, route for the 2-day window"
@@ -180,3 +182,78 @@ def test_bad_input_names_the_field(api: TestClient) -> None:
     spec = api.get("/openapi.json").json()
     assert "/api/v1/investigations/{inv_id}/route.geojson" in spec["paths"]
     assert "/api/v1/investigations/{inv_id}/contacts-of-contacts" in spec["paths"]
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def test_decide_rebuild_and_order_from_the_dashboard(api: TestClient) -> None:
+    """The investigation page takes its users' actions: the approver decides
+    pending requests (the requester cannot), the investigator rebuilds the route
+    and contacts and issues orders to ticked contacts — each a CSRF-checked form
+    post through the same services (and audit) as the API."""
+    kim = login(api, "kim")
+    opened = api.post(
+        "/api/v1/investigations", headers=kim, json={"case_id": _case(api, kim)}
+    )
+    i = opened.json()["id"]
+    for source in ("gps", "checkins", "place_devices"):
+        r = api.post(
+            f"/api/v1/investigations/{i}/requests",
+            headers=kim,
+            json={"source": source, "reason": REASON},
+        )
+        assert r.status_code == 201, r.text
+    sign_in(api, "kim")  # the requester sees no decision buttons, nor may post one
+    page = api.get(f"/investigations/{i}?lang=en").text
+    assert 'class="decide"' not in page and 'id="rebuild-submit"' in page
+    ids = [int(x) for x in re.findall(r'data-request="(\d+)"', page)]
+    assert len(ids) == 3
+    mine = api.post(
+        f"/investigations/{i}/requests/{ids[0]}",
+        data={"csrf": _csrf(page), "decision": "approve"},
+    )
+    assert mine.status_code == 403
+    api.cookies.clear()
+    sign_in(api, "lee")
+    page = api.get(f"/investigations/{i}?lang=en").text
+    assert page.count('class="decide"') == 3 and 'id="rebuild-submit"' not in page
+    forged = api.post(
+        f"/investigations/{i}/requests/{ids[0]}",
+        data={"csrf": "0" * 64, "decision": "approve"},
+    )
+    assert forged.status_code == 403
+    for rid in ids:
+        r = api.post(
+            f"/investigations/{i}/requests/{rid}",
+            data={"csrf": _csrf(page), "decision": "approve", "note": "ok"},
+        )
+        assert r.status_code == 200 and "Request approved." in r.text
+    again = api.post(
+        f"/investigations/{i}/requests/{ids[0]}",
+        data={"csrf": _csrf(page), "decision": "reject"},
+    )
+    assert "That request was already decided." in again.text
+    assert api.post(
+        f"/investigations/{i}/rebuild", data={"csrf": _csrf(page)}
+    ).status_code == 403  # fmt: skip
+    api.cookies.clear()
+    sign_in(api, "kim")
+    page = api.get(f"/investigations/{i}?lang=en").text
+    r = api.post(f"/investigations/{i}/rebuild", data={"csrf": _csrf(page)})
+    assert "Route and contacts rebuilt." in r.text and 'id="route-map"' in r.text
+    contacts = [int(x) for x in re.findall(r'name="contact_ids" value="(\d+)"', r.text)]
+    assert len(contacts) >= 2
+    r = api.post(
+        f"/investigations/{i}/orders",
+        data={"csrf": _csrf(r.text), "kind": "quarantine", "contact_ids": contacts[:2]},
+    )
+    assert "2 self-quarantine orders." in r.text
+    orders = api.get(f"/api/v1/investigations/{i}/orders", headers=kim).json()
+    assert sorted(o["contact_id"] for o in orders) == sorted(contacts[:2])
+    korean = api.get(f"/investigations/{i}?lang=ko&done=orders_quarantine_2").text
+    assert "자가격리 통지 2건." in korean
+    assert "<script>" not in api.get(f"/investigations/{i}?done=<script>").text

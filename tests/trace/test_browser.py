@@ -96,3 +96,14 @@ def test_investigation_page_shows_route_contacts_and_chain(
     assert "-gu" in page.locator("#districts-table").inner_text()  # district names
     page.screenshot(path=str(tmp_path / "network.png"), full_page=True)
     assert errors == []
+    # the data approver decides the request the demo left pending, on the page
+    page, errors = signed_in(browser, server, "approver")
+    page.goto(f"{server}{with_second[0]}?lang=en")
+    form = page.locator("form.decide")
+    assert form.count() == 1
+    form.locator("input[name=note]").fill("gaps checked")
+    form.locator("button[value=approve]").click()
+    page.wait_for_selector("#action-result")
+    assert page.locator("#action-result").inner_text() == "Request approved."
+    assert page.locator("form.decide").count() == 0
+    assert errors == []

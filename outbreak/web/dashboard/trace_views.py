@@ -1,29 +1,47 @@
 """Dashboard pages for investigations: list, one investigation, the chain graph.
 
-Read-only views over the same services as the API (so the same checks and audit
-entries); the route map and the chain graph are server-rendered SVG — no tiles, no
-scripts from anywhere.
+Views over the same services as the API (so the same checks and audit entries);
+an investigation's page also takes the actions its users take there — a data
+approver decides pending requests, an investigator rebuilds the route and contacts
+after approvals and issues test or quarantine orders to ticked contacts — as
+CSRF-checked form posts. The route map and the chain graph are server-rendered
+SVG — no tiles, no scripts from anywhere.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
 import networkx as nx
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from outbreak.audit import Access
-from outbreak.errors import NotAuthenticated, NotFound, PermissionDenied
+from outbreak.auth import Permission
+from outbreak.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
 from outbreak.geo import load_districts
 from outbreak.geo.metric import seoul_gu
 from outbreak.store.tables import RouteStayRow
 from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
 from outbreak.trace.network import network
-from outbreak.types import KST
-from outbreak.web.dashboard.views import _caller, _lang, _render, _to_login
+from outbreak.types import KST, OrderKind, RequestState
+from outbreak.web.dashboard.views import (
+    _caller,
+    _lang,
+    _render,
+    _to_login,
+    check_csrf,
+    csrf_token,
+)
 from outbreak.web.deps import SessionDep, SettingsDep
 from outbreak.web.routes.trace import contact_public, get_trace
 from outbreak.web.schemas.trace import DataRequestPublic
@@ -165,8 +183,120 @@ def investigation_page(
             "requests": requests,
             "kst": _kst,
             "lang": _lang(request),
+            "csrf": csrf_token(request, settings),
+            "flash": _flash(request.query_params.get("done", "")),
+            "can_approve": principal.granting_role(Permission.DATA_APPROVE) is not None
+            and any(r.state == RequestState.PENDING for r in requests),
+            "can_act": principal.granting_role(Permission.INVESTIGATION_WRITE)
+            is not None,
+            "can_order": principal.granting_role(Permission.ORDER_WRITE) is not None,
         },
     )
+
+
+DONE = ("approved", "rejected", "already_decided", "rebuilt")
+
+
+def _flash(done: str) -> tuple[str, int] | None:
+    """What the last action on the page did, as (i18n key, count); None: nothing
+    (or a value this page did not put there)."""
+    if done in DONE:
+        return f"inv_done_{done}", 0
+    kind, _, n = done.removeprefix("orders_").partition("_")
+    if (
+        done.startswith("orders_")
+        and kind in {k.value for k in OrderKind}
+        and n.isdigit()
+    ):
+        return f"inv_done_orders_{kind}", int(n)
+    return None
+
+
+def _back(request: Request, inv_id: int, done: str) -> Response:
+    return RedirectResponse(
+        f"/investigations/{inv_id}?done={done}&lang={_lang(request)}", status_code=303
+    )
+
+
+@router.post("/investigations/{inv_id}/requests/{request_id}")
+def decide_request_form(
+    inv_id: int,
+    request_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form()],
+    decision: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """A data approver approves or rejects a pending request (never their own)."""
+    try:
+        principal = _caller(request, session, settings)
+    except NotAuthenticated:
+        return _to_login(request)
+    access = Access(session, principal, f"investigation {inv_id} (dashboard)")
+    try:
+        check_csrf(request, settings, csrf)
+        if decision not in ("approve", "reject"):
+            raise InvalidInput("decision: approve or reject", field="decision")
+        inv.decide_request(access, request_id, approve=decision == "approve", note=note)
+    except (PermissionDenied, NotFound, InvalidInput):
+        return _render(request, "forbidden.html", {"principal": principal}, 403)
+    except Conflict:
+        return _back(request, inv_id, "already_decided")
+    return _back(request, inv_id, "approved" if decision == "approve" else "rejected")
+
+
+@router.post("/investigations/{inv_id}/rebuild")
+def rebuild_form(
+    inv_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form()],
+) -> Response:
+    """Rebuild the route from what is approved, then find the contacts along it."""
+    try:
+        principal = _caller(request, session, settings)
+    except NotAuthenticated:
+        return _to_login(request)
+    access = Access(session, principal, f"investigation {inv_id} (dashboard)")
+    ctx = get_trace(request, settings, request.app.state.keys)
+    try:
+        check_csrf(request, settings, csrf)
+        run.rebuild_route(access, ctx, inv_id)
+        run.trace_contacts(access, ctx, inv_id)
+    except (PermissionDenied, NotFound):
+        return _render(request, "forbidden.html", {"principal": principal}, 403)
+    return _back(request, inv_id, "rebuilt")
+
+
+@router.post("/investigations/{inv_id}/orders")
+def orders_form(
+    inv_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form()],
+    kind: Annotated[OrderKind, Form()],
+    contact_ids: Annotated[list[int] | None, Form()] = None,
+) -> Response:
+    """Test or quarantine orders for the ticked contacts (issuing twice changes
+    nothing)."""
+    try:
+        principal = _caller(request, session, settings)
+    except NotAuthenticated:
+        return _to_login(request)
+    access = Access(session, principal, f"investigation {inv_id} (dashboard)")
+    ctx = get_trace(request, settings, request.app.state.keys)
+    try:
+        check_csrf(request, settings, csrf)
+        orders = run.issue_orders(
+            access, ctx, inv_id, contact_ids=contact_ids or [], kind=kind
+        )
+    except (PermissionDenied, NotFound):
+        return _render(request, "forbidden.html", {"principal": principal}, 403)
+    return _back(request, inv_id, f"orders_{kind.value}_{len(orders)}")
 
 
 @router.get("/network", response_class=HTMLResponse)
