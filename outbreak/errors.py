@@ -20,6 +20,18 @@ Messages say what went wrong, give the value, and say what to do.
 
 from __future__ import annotations
 
+import re
+
+_NAMED = re.compile(r"^Value error, ([\w.]+): (.*)$", re.S)
+
+
+def named_field(message: str) -> tuple[str | None, str]:
+    """(field, rest) of a pydantic message from a check across a model's fields,
+    which names the field it faults first (``"Value error, baseline: no scenario
+    …"``); (None, message) otherwise."""
+    found = _NAMED.match(message)
+    return (found.group(1), found.group(2)) if found else (None, message)
+
 
 class OutbreakError(Exception):
     """Root of every deliberate outbreak error."""

@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from outbreak.cli.context import console
+from outbreak.files import write_parquet_atomic
 from outbreak.model.abm.calibrate import calibrate
 from outbreak.model.abm.policy import DISTANCING, DISTANCING_VENUES
 from outbreak.model.abm.scenario import Study, load_study
@@ -135,9 +136,7 @@ def model_calibrate(
         table.add_row(k, str(v))
     console.print(table)
     if out is not None:
-        import pyarrow.parquet as pq
-
-        pq.write_table(fit.table(), out)
+        write_parquet_atomic(out, fit.table())
         console.print(f"Wrote observed and fitted daily counts to {out}")
 
 

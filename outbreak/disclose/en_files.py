@@ -32,8 +32,8 @@ from outbreak.disclose.gaen_export import (
     split,
     write_export,
 )
-from outbreak.disclose.snapshot import write_atomic
 from outbreak.errors import ConfigError
+from outbreak.files import write_atomic
 from outbreak.store.tables import DiagnosisKeyRow, EnExportRow, EnVerificationCodeRow
 
 log = logging.getLogger(__name__)

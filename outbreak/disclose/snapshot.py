@@ -13,9 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -30,6 +28,7 @@ from outbreak.disclose.public import PublishedItem, public_exposure, visible
 from outbreak.disclose.rules import Candidate, DisclosurePolicy
 from outbreak.disclose.service import purge
 from outbreak.errors import InvalidInput
+from outbreak.files import write_atomic
 from outbreak.geo import load_districts
 from outbreak.store.tables import DisclosureRow, InvestigationRow
 from outbreak.types import KST, DisclosureState
@@ -177,29 +176,6 @@ def build(
         "clinics": clinics,
     }
     return json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8")
-
-
-def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Replace ``path`` atomically: readers see the old file or the new one, never
-    half of either, even if the process dies mid-write (temporary file, fsync,
-    rename, fsync of the directory)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # the rename itself survives a crash
-    finally:
-        os.close(dir_fd)
 
 
 def write(directory: Path, data: bytes) -> Path:

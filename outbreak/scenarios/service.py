@@ -29,22 +29,22 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from outbreak.auth import Permission, Principal, authorize
+from outbreak.config import Settings
 from outbreak.errors import Conflict, InvalidInput, NotFound
 from outbreak.model.abm.scenario import Study, study_of
-from outbreak.model.abm.sweep import Sweep, dask_sweep, population, sweep
+from outbreak.model.abm.sweep import Sweep, dask_sweep, population, sweep, tasks
 from outbreak.store.base import utcnow
 from outbreak.store.tables import ScenarioRunRow
 from outbreak.types import RunState
 
-DEFAULT_MAX_AGENT_DAYS = 2_000_000_000  # ~1 minute on 2 cores (docs/benchmarks.md)
+DEFAULT_MAX_AGENT_DAYS: int = Settings.model_fields["model_max_agent_days"].default
 INTERRUPTED = "The server stopped while this run was in progress; submit it again."
 TABLES = ("series", "bands", "comparison", "by_district", "by_age")
 
 
 def agent_days(study: Study) -> int:
     """The work a study asks for: agents × days × runs."""
-    runs = len(study.scenarios) * len(study.seed_list)
-    return study.population.agents * study.days * runs
+    return study.population.agents * study.days * len(tasks(study))
 
 
 def submit(
@@ -72,7 +72,7 @@ def submit(
         spec=study.model_dump_json(),
         state=RunState.QUEUED,
         runs_done=0,
-        runs_total=len(study.scenarios) * len(study.seed_list),
+        runs_total=len(tasks(study)),
         agent_days=work,
         created_by=principal.username,
     )
@@ -119,12 +119,11 @@ def execute(
     data_dir: Path,
     *,
     scheduler: str | None = None,
-    workers: int | None = None,
 ) -> None:
     """Run a queued study and store its results (never raises for the study's own
     failures: they are recorded on the row)."""
     with _ONE_AT_A_TIME:
-        _execute(sessions, run_id, data_dir, scheduler=scheduler, workers=workers)
+        _execute(sessions, run_id, data_dir, scheduler=scheduler)
         population.cache_clear()  # a server keeps no agents between runs
 
 
@@ -146,7 +145,6 @@ def _execute(
     data_dir: Path,
     *,
     scheduler: str | None,
-    workers: int | None,
 ) -> None:
     with sessions() as session:  # claim it: only one caller moves it from queued
         claimed = session.execute(
@@ -174,9 +172,8 @@ def _execute(
     out = results_dir(data_dir, run_id)
     try:
         spec = Study.model_validate_json(spec_json)
-        if scheduler is not None or workers:
-            result = dask_sweep(spec, scheduler=scheduler, workers=workers,
-                                progress=progress)  # fmt: skip
+        if scheduler is not None:
+            result = dask_sweep(spec, scheduler=scheduler, progress=progress)
         else:
             result = sweep(spec, progress=progress)
         shutil.rmtree(out, ignore_errors=True)
@@ -210,9 +207,9 @@ def _summary(result: Sweep) -> list[dict[str, Any]]:
     ]
 
 
-def table(data_dir: Path, row: ScenarioRunRow, name: str) -> pa.Table:
-    """One of a finished run's tables (series, bands, comparison, by_district,
-    by_age)."""
+def result_path(data_dir: Path, row: ScenarioRunRow, name: str) -> Path:
+    """The file of one of a finished run's tables (series, bands, comparison,
+    by_district, by_age)."""
     if name not in TABLES:
         raise InvalidInput(
             f"No table {name!r}; one of {', '.join(TABLES)}", field="table"
@@ -222,7 +219,12 @@ def table(data_dir: Path, row: ScenarioRunRow, name: str) -> pa.Table:
     path = results_dir(data_dir, row.id) / f"{name}.parquet"
     if not path.exists():
         raise NotFound(f"The results of model run {row.id} are gone")
-    return pq.read_table(path)
+    return path
+
+
+def table(data_dir: Path, row: ScenarioRunRow, name: str) -> pa.Table:
+    """One of a finished run's tables, read."""
+    return pq.read_table(result_path(data_dir, row, name))
 
 
 def bands(

@@ -8,7 +8,6 @@ names the first. Unknown exceptions become a bare 500; their details go to the l
 from __future__ import annotations
 
 import logging
-import re
 from http import HTTPStatus
 from typing import Any
 
@@ -17,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from outbreak.errors import NotAuthenticated, OutbreakError
+from outbreak.errors import NotAuthenticated, OutbreakError, named_field
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -80,13 +79,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = []
     for err in exc.errors():
-        field, message = _field(err["loc"]), str(err["msg"])
-        # a check across a model's fields names its field first: "baseline: …"
-        named = re.match(r"^Value error, ([\w.]+): (.*)$", message, re.S)
-        if named:
-            inner = named.group(1)
+        field = _field(err["loc"])
+        inner, message = named_field(str(err["msg"]))
+        if inner is not None:
             field = inner if field == "body" else f"{field}.{inner}"
-            message = named.group(2)
         entry: dict[str, Any] = {"field": field, "message": message}
         if "input" in err and isinstance(err["input"], str | int | float | bool):
             entry["value"] = err["input"]

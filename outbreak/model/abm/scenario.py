@@ -26,7 +26,6 @@ scenario's own interventions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -35,7 +34,7 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from outbreak.errors import InvalidInput
+from outbreak.errors import InvalidInput, named_field
 from outbreak.model.abm import policy as pol
 from outbreak.model.abm.policy import DISTANCING, VENUE_KINDS, Policy
 
@@ -274,10 +273,11 @@ def _invalid(e: ValidationError) -> InvalidInput:
     .level``); a whole-study check names its field at the start of its message."""
     err = e.errors()[0]
     where = ".".join(str(p) for p in err["loc"])
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    named = re.match(r"^([\w.]+): (.*)$", msg, re.S)
-    if not where and named:
-        where, msg = named.groups()
+    named, rest = named_field(str(err["msg"]))
+    if named and not where:
+        where, msg = named, rest
+    else:
+        msg = str(err["msg"]).removeprefix("Value error, ")
     return InvalidInput(f"{where or 'study'}: {msg}", field=where or None)
 
 

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from outbreak.files import write_atomic, write_parquet_atomic
 from outbreak.model.abm.city import city
 from outbreak.model.abm.population import Population, hybrid
 from outbreak.model.abm.results import AGE_BANDS, Results
@@ -199,9 +199,8 @@ class Sweep:
         return pa.table(rows)
 
     def write(self, out: Path) -> dict[str, Path]:
-        """The tables as Parquet files in ``out`` (each written whole, then moved
-        into place: a crash leaves no half-written file)."""
-        out.mkdir(parents=True, exist_ok=True)
+        """The tables as Parquet files in ``out``, and the study as JSON (each
+        replaced atomically: a crash leaves no half-written file)."""
         files = {}
         for name, table in (
             ("series", self.series()),
@@ -210,16 +209,10 @@ class Sweep:
             ("by_district", self.by_district()),
             ("by_age", self.by_age()),
         ):
-            path = out / f"{name}.parquet"
-            tmp = path.with_suffix(".parquet.tmp")
-            pq.write_table(table, tmp)
-            os.replace(tmp, path)
-            files[name] = path
-        study = out / "study.json"
-        tmp = study.with_suffix(".json.tmp")
-        tmp.write_text(self.study.model_dump_json(indent=2), "utf-8")
-        os.replace(tmp, study)
-        files["study"] = study
+            files[name] = out / f"{name}.parquet"
+            write_parquet_atomic(files[name], table)
+        files["study"] = out / "study.json"
+        write_atomic(files["study"], self.study.model_dump_json(indent=2).encode())
         return files
 
 

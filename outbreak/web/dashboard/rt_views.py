@@ -78,6 +78,21 @@ def _layout(title: str, y_title: str) -> dict[str, Any]:
     }
 
 
+def add_band(
+    fig: go.Figure, x: list[Any], low: Any, median: Any, high: Any, *,
+    name: str, colour: str, dash: str = "solid",
+) -> None:  # fmt: skip
+    """A median line with its interval shaded behind it, in one colour."""
+    x = list(x)
+    fig.add_scatter(
+        x=x + x[::-1],
+        y=np.concatenate([np.asarray(high, float), np.asarray(low, float)[::-1]]),
+        fill="toself", fillcolor=colour, opacity=0.15, line={"width": 0},
+        showlegend=False, hoverinfo="skip",
+    )  # fmt: skip
+    fig.add_scatter(x=x, y=median, name=name, line={"color": colour, "dash": dash})
+
+
 def _rt_figure(t: dict[str, str], dates: list[str], row: int, result: Any) -> go.Figure:
     lo, hi = result.quantiles["q0025"][row], result.quantiles["q0975"][row]
     fig = go.Figure()
@@ -105,23 +120,8 @@ def _projection_figure(
     fig = go.Figure()
     fig.add_bar(x=history[0], y=history[1], name=t["observed"], marker_color="#9aa5b1")
     for name in ("looser", "as_now", "stricter"):
-        colour = SCENARIO_COLOURS[name]
-        fig.add_scatter(
-            x=dates + dates[::-1],
-            y=np.concatenate([p.upper[name], p.lower[name][::-1]]),
-            fill="toself",
-            line={"width": 0},
-            fillcolor=colour,
-            opacity=0.15,
-            showlegend=False,
-            hoverinfo="skip",
-        )
-        fig.add_scatter(
-            x=dates,
-            y=p.median[name],
-            name=t[f"scenario_{name}"],
-            line={"color": colour},
-        )
+        add_band(fig, dates, p.lower[name], p.median[name], p.upper[name],
+                 name=t[f"scenario_{name}"], colour=SCENARIO_COLOURS[name])  # fmt: skip
     fig.update_layout(**_layout(t["projection_title"], t["daily_cases"]))
     return fig
 

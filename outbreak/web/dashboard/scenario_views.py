@@ -21,11 +21,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from outbreak.auth import Permission
 from outbreak.errors import NotAuthenticated, NotFound, OutbreakError, PermissionDenied
 from outbreak.model.abm.policy import DISTANCING, DISTANCING_VENUES
+from outbreak.model.abm.scenario import Study
 from outbreak.scenarios import service as runs
 from outbreak.store.tables import ScenarioRunRow
 from outbreak.types import RunState
 from outbreak.web.dashboard.i18n import translator
-from outbreak.web.dashboard.rt_views import _figure_json, _layout
+from outbreak.web.dashboard.rt_views import _figure_json, _layout, add_band
 from outbreak.web.dashboard.views import (
     _caller,
     _lang,
@@ -47,14 +48,6 @@ SHOWN = ("infections", "confirmed", "deaths", "peak_treatment_centre",
          "peak_hospital", "peak_icu", "hospital_bed_days", "icu_bed_days")  # fmt: skip
 
 
-def _colour(k: int, alpha: float | None = None) -> str:
-    c = COLOURS[k % len(COLOURS)]
-    if alpha is None:
-        return c
-    r, g, b = (int(c[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
 def _bands_figure(
     bands: dict[str, Any], metrics: tuple[str, ...], title: str, y_title: str,
     t: dict[str, str],
@@ -67,15 +60,9 @@ def _bands_figure(
             name = (
                 scenario if len(metrics) == 1 else f"{scenario} · {t['sc_' + metric]}"
             )
-            dash = ("solid", "dot", "dash")[m % 3]
-            fig.add_scatter(
-                x=list(x) + list(x)[::-1],
-                y=list(s["high"]) + list(s["low"])[::-1],
-                fill="toself", fillcolor=_colour(k, 0.15), line={"width": 0},
-                showlegend=False, hoverinfo="skip",
-            )  # fmt: skip
-            fig.add_scatter(x=x, y=s["median"], name=name,
-                            line={"color": _colour(k), "dash": dash})  # fmt: skip
+            add_band(fig, x, s["low"], s["median"], s["high"], name=name,
+                     colour=COLOURS[k % len(COLOURS)],
+                     dash=("solid", "dot", "dash")[m % 3])  # fmt: skip
     fig.update_layout(**_layout(title, y_title))
     return fig
 
@@ -213,17 +200,19 @@ def run_page(
     except NotFound:
         return _render(request, "forbidden.html", {"principal": principal}, 404)
     t = translator(_lang(request))
-    ctx: dict[str, Any] = {"principal": principal, "row": row, "study": runs.study(row)}
+    study = runs.study(row)
+    ctx: dict[str, Any] = {"principal": principal, "row": row, "study": study}
     if row.state == RunState.DONE:
         try:
-            ctx |= _results(settings.data_dir, row, t)
+            ctx |= _results(settings.data_dir, row, study, t)
         except NotFound:  # the result files were removed after the run
             return _render(request, "forbidden.html", {"principal": principal}, 404)
     return _render(request, "scenario.html", ctx)
 
 
-def _results(data_dir: Any, row: ScenarioRunRow, t: dict[str, str]) -> dict[str, Any]:
-    study = runs.study(row)
+def _results(
+    data_dir: Any, row: ScenarioRunRow, study: Study, t: dict[str, str]
+) -> dict[str, Any]:
     bands = runs.bands(data_dir, row, CHARTED)
     comparison = [r for r in json.loads(row.summary) if r["outcome"] in SHOWN]
     districts = runs.table(data_dir, row, "by_district").to_pylist()

@@ -10,6 +10,7 @@ SVG — no tiles, no scripts from anywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -212,7 +213,27 @@ def _flash(done: str) -> tuple[str, int] | None:
     return None
 
 
-def _back(request: Request, inv_id: int, done: str) -> Response:
+def _act(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    inv_id: int,
+    csrf: str,
+    action: Callable[[Access], str],
+) -> Response:
+    """An action posted from an investigation's page: signed in, CSRF-checked,
+    through the services (so their checks and audit entries), then back to the page
+    saying what ``action`` did (or the refusal page)."""
+    try:
+        principal = _caller(request, session, settings)
+    except NotAuthenticated:
+        return _to_login(request)
+    access = Access(session, principal, f"investigation {inv_id} (dashboard)")
+    try:
+        check_csrf(request, settings, csrf)
+        done = action(access)
+    except (PermissionDenied, NotFound, InvalidInput):
+        return _render(request, "forbidden.html", {"principal": principal}, 403)
     return RedirectResponse(
         f"/investigations/{inv_id}?done={done}&lang={_lang(request)}", status_code=303
     )
@@ -230,21 +251,18 @@ def decide_request_form(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     """A data approver approves or rejects a pending request (never their own)."""
-    try:
-        principal = _caller(request, session, settings)
-    except NotAuthenticated:
-        return _to_login(request)
-    access = Access(session, principal, f"investigation {inv_id} (dashboard)")
-    try:
-        check_csrf(request, settings, csrf)
+
+    def decide(access: Access) -> str:
         if decision not in ("approve", "reject"):
             raise InvalidInput("decision: approve or reject", field="decision")
-        inv.decide_request(access, request_id, approve=decision == "approve", note=note)
-    except (PermissionDenied, NotFound, InvalidInput):
-        return _render(request, "forbidden.html", {"principal": principal}, 403)
-    except Conflict:
-        return _back(request, inv_id, "already_decided")
-    return _back(request, inv_id, "approved" if decision == "approve" else "rejected")
+        approve = decision == "approve"
+        try:
+            inv.decide_request(access, request_id, approve=approve, note=note)
+        except Conflict:
+            return "already_decided"
+        return "approved" if approve else "rejected"
+
+    return _act(request, session, settings, inv_id, csrf, decide)
 
 
 @router.post("/investigations/{inv_id}/rebuild")
@@ -256,19 +274,14 @@ def rebuild_form(
     csrf: Annotated[str, Form()],
 ) -> Response:
     """Rebuild the route from what is approved, then find the contacts along it."""
-    try:
-        principal = _caller(request, session, settings)
-    except NotAuthenticated:
-        return _to_login(request)
-    access = Access(session, principal, f"investigation {inv_id} (dashboard)")
     ctx = get_trace(request, settings, request.app.state.keys)
-    try:
-        check_csrf(request, settings, csrf)
+
+    def rebuild(access: Access) -> str:
         run.rebuild_route(access, ctx, inv_id)
         run.trace_contacts(access, ctx, inv_id)
-    except (PermissionDenied, NotFound):
-        return _render(request, "forbidden.html", {"principal": principal}, 403)
-    return _back(request, inv_id, "rebuilt")
+        return "rebuilt"
+
+    return _act(request, session, settings, inv_id, csrf, rebuild)
 
 
 @router.post("/investigations/{inv_id}/orders")
@@ -283,20 +296,14 @@ def orders_form(
 ) -> Response:
     """Test or quarantine orders for the ticked contacts (issuing twice changes
     nothing)."""
-    try:
-        principal = _caller(request, session, settings)
-    except NotAuthenticated:
-        return _to_login(request)
-    access = Access(session, principal, f"investigation {inv_id} (dashboard)")
     ctx = get_trace(request, settings, request.app.state.keys)
-    try:
-        check_csrf(request, settings, csrf)
-        orders = run.issue_orders(
-            access, ctx, inv_id, contact_ids=contact_ids or [], kind=kind
-        )
-    except (PermissionDenied, NotFound):
-        return _render(request, "forbidden.html", {"principal": principal}, 403)
-    return _back(request, inv_id, f"orders_{kind.value}_{len(orders)}")
+
+    def order(access: Access) -> str:
+        ids = contact_ids or []
+        orders = run.issue_orders(access, ctx, inv_id, contact_ids=ids, kind=kind)
+        return f"orders_{kind.value}_{len(orders)}"
+
+    return _act(request, session, settings, inv_id, csrf, order)
 
 
 @router.get("/network", response_class=HTMLResponse)

@@ -56,7 +56,7 @@ def submit(
                       max_agent_days=settings.model_max_agent_days)  # fmt: skip
     response.headers["Location"] = f"{router.prefix}/runs/{row.id}"
     start(request, background, row.id)
-    return RunPublic.from_row(row)
+    return RunPublic.model_validate(row)
 
 
 @router.get("/runs", response_model=list[RunPublic])
@@ -66,13 +66,13 @@ def list_runs(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> object:
     """The latest runs, newest first."""
-    return [RunPublic.from_row(r) for r in runs.runs(session, principal, limit)]
+    return [RunPublic.model_validate(r) for r in runs.runs(session, principal, limit)]
 
 
 @router.get("/runs/{run_id}", response_model=RunPublic)
 def get_run(run_id: int, session: SessionDep, principal: PrincipalDep) -> object:
     """A run: its state, progress and (when done) the comparison with the baseline."""
-    return RunPublic.from_row(runs.get(session, principal, run_id))
+    return RunPublic.model_validate(runs.get(session, principal, run_id))
 
 
 @router.get("/runs/{run_id}/study", response_model=Study)
@@ -113,10 +113,8 @@ def get_table(
     """A results table as Parquet: ``series`` (every run's daily series),
     ``bands``, ``comparison``, ``by_district``, ``by_age``."""
     row = runs.get(session, principal, run_id)
-    runs.table(settings.data_dir, row, name)  # checks the name and the state
-    path = runs.results_dir(settings.data_dir, row.id) / f"{name}.parquet"
     return FileResponse(
-        path,
+        runs.result_path(settings.data_dir, row, name),
         media_type="application/vnd.apache.parquet",
         filename=f"model-run-{row.id}-{name}.parquet",
     )

@@ -7,9 +7,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from outbreak.types import RunState
+from outbreak.web.schemas.common import Public
 
 
 class Outcome(BaseModel):
@@ -26,7 +27,7 @@ class Outcome(BaseModel):
     averted_high: float
 
 
-class RunPublic(BaseModel):
+class RunPublic(Public):
     """A submitted model run."""
 
     id: int
@@ -41,18 +42,16 @@ class RunPublic(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     comparison: list[Outcome] | None = Field(
-        None, description="When done: every scenario's outcomes versus the baseline."
+        None,
+        validation_alias="summary",
+        description="When done: every scenario's outcomes versus the baseline.",
     )
 
+    @field_validator("comparison", mode="before")
     @classmethod
-    def from_row(cls, row: Any) -> RunPublic:
-        return cls(
-            id=row.id, name=row.name, state=row.state, runs_done=row.runs_done,
-            runs_total=row.runs_total, agent_days=row.agent_days, error=row.error,
-            created_by=row.created_by, created_at=row.created_at,
-            started_at=row.started_at, finished_at=row.finished_at,
-            comparison=json.loads(row.summary) if row.summary else None,
-        )  # fmt: skip
+    def _parse(cls, summary: Any) -> Any:
+        """The row keeps the comparison as JSON text."""
+        return json.loads(summary) if isinstance(summary, str) and summary else None
 
 
 class DistancingLevel(BaseModel):
