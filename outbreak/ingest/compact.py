@@ -7,6 +7,8 @@ ingest sorts (by bin), and is crash-safe the same way ingest is: a catalog row m
 the batch ``committing`` with the list of files it replaces; the merged file moves in
 by rename; only then are the old files deleted. :func:`finish_compaction`, run by
 recovery, rolls a dead compaction forward (merged file in place) or back (not).
+Compacting pings also brings each day's person-ordered copy up to date
+(:mod:`outbreak.ingest.tracks`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from outbreak.audit import Access
 from outbreak.auth.roles import Permission
 from outbreak.ingest.layout import ping_order
 from outbreak.ingest.store import TABLES, WRITE_OPTIONS, MovementStore
+from outbreak.ingest.tracks import build_tracks
 from outbreak.store.base import utcnow
 from outbreak.store.tables import IngestBatchRow
 
@@ -79,6 +82,8 @@ def compact(
                 rows += _compact_one(session, store, directory, files, table_name,
                                      access.principal.username)  # fmt: skip
                 parts, before, after = parts + 1, before + len(files), after + 1
+        if "pings" in tables:
+            build_tracks(store)
     return CompactSummary(parts, before, after, rows)
 
 

@@ -40,6 +40,7 @@ def apply_retention(
         "qr_identity": visits_days,
         "pings": pings_days,
         "presence": pings_days,
+        "tracks": pings_days,
         "rejects": visits_days,
     }
     gone = []

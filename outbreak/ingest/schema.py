@@ -75,7 +75,7 @@ REJECTS = pa.schema(
 # Personal data: the person key links to people; nothing else here identifies anyone.
 PERSONAL_COLUMNS = {"pings": ("person_key",), "visits": ("person_key",),
                     "qr_identity": ("token_key", "person_key"),
-                    "presence": ("person_key",)}  # fmt: skip
+                    "presence": ("person_key",), "tracks": ("person_key",)}  # fmt: skip
 
 
 class Reason(StrEnum):

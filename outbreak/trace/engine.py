@@ -2,8 +2,9 @@
 
 Three reads, each shaped by ``../shared/design/notes/tracing.md``:
 
-* the case's own pings — the ``presence`` index names the (day, tile) files and bins
-  that hold them, so a fortnight's route opens a few dozen files, not all of them;
+* the case's own pings — from each day's person-ordered copy (``tracks``), a few row
+  groups per person; for a day not yet copied, the ``presence`` index names the
+  (day, tile) files and bins that hold them;
 * other people's pings near the case's stays — one join of those tiles' pings with a
   small *probe* table (one row per stay and 5-minute bin, with the stay's box), the
   probe pinned as the hash-join build side (DuckDB otherwise misjudges a many-file scan
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -25,6 +27,7 @@ import pyarrow as pa
 from outbreak.ingest import MovementStore
 from outbreak.ingest.schema import BIN_S, TILE_DM
 from outbreak.ingest.store import read_parquet_sql
+from outbreak.ingest.tracks import DayTracks, day_ping_files, open_tracks
 from outbreak.trace.contacts import GPS, TELECOM, PlaceVisits, Presences
 from outbreak.trace.route import RouteStay, Track, Visits
 from outbreak.types import KST
@@ -37,6 +40,11 @@ COARSE_DM = 5_000
 
 def _day(t: int) -> date:
     return datetime.fromtimestamp(t, KST).date()
+
+
+def _days(window: tuple[int, int]) -> list[date]:
+    d0, d1 = _day(window[0]), _day(window[1])
+    return [d0 + timedelta(days=k) for k in range((d1 - d0).days + 1)]
 
 
 def _files(store: MovementStore, cells: Iterable[tuple[date, int, int]]) -> list[str]:
@@ -66,13 +74,19 @@ class MovementReader:
         self.store = store
         self.con = duckdb.connect()
         self.con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
-        self._files: dict[str, list[str]] = {}
+        self._files: dict[str, list[Path]] = {}
+        self._day_files: dict[date, list[str]] | None = None
+        self._tracks: dict[date, DayTracks | None] = {}
 
-    def files(self, table: str) -> list[str]:
+    def files_of(self, table: str) -> list[Path]:
         """A table's files, listed once."""
         if table not in self._files:
-            self._files[table] = [str(p) for p in self.store.files(table)]
+            self._files[table] = self.store.files(table)
         return self._files[table]
+
+    def files(self, table: str) -> list[str]:
+        """A table's files as strings (for DuckDB)."""
+        return [str(p) for p in self.files_of(table)]
 
     def rel(self, table: str) -> str:
         """A ``read_parquet`` expression over a table's files (hive partitions on)."""
@@ -87,42 +101,97 @@ class MovementReader:
     def own_pings_many(
         self, keys: dict[int, list[int]], window: tuple[int, int]
     ) -> dict[int, tuple[Track, Track]]:
-        """(GPS, base-station) tracks of many people at once, keyed by owner."""
-        every = sorted({k for ks in keys.values() for k in ks})
-        if not every or not self.files("presence"):
+        """(GPS, base-station) tracks of many people at once, keyed by owner.
+
+        Each day is read from its person-ordered copy (:mod:`outbreak.ingest.tracks`)
+        where that copy is current, from the tiles the ``presence`` index names
+        where it is not (a day ingested since the last compaction).
+        """
+        every = np.array(sorted({k for ks in keys.values() for k in ks}), np.int64)
+        if not len(every):
             return {}
+        t0, t1 = window
+        by_day = self.day_files()
+        parts, tiled = [], []
+        for day in _days(window):
+            if day not in by_day:
+                continue
+            if day not in self._tracks:
+                self._tracks[day] = open_tracks(self.store, day, by_day[day])
+            copy = self._tracks[day]
+            if copy is None:
+                tiled.append(day)
+                continue
+            rows = copy.read(every)
+            t = rows["t"].to_numpy()
+            inside = (t >= t0) & (t <= t1)
+            parts.append(
+                {
+                    "person_key": rows["person_key"].to_numpy()[inside],
+                    "t": t[inside],
+                    "x_dm": rows["x_dm"].to_numpy()[inside],
+                    "y_dm": rows["y_dm"].to_numpy()[inside],
+                    "gps": np.asarray(
+                        rows["source"].to_numpy(zero_copy_only=False) == "gps"
+                    )[inside],
+                }  # fmt: skip
+            )
+        if tiled:
+            parts.append(self._tile_pings(every, window, tiled))
+        if not parts:
+            return {}
+        cols = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
+        order = np.argsort(cols["t"], kind="stable")
+        person, gps = cols["person_key"][order], cols["gps"][order].astype(bool)
+        xyz = [cols[c][order].astype(np.int64) for c in ("t", "x_dm", "y_dm")]
+        out = {}
+        for owner, ks in keys.items():
+            mine = np.isin(person, ks)
+            out[owner] = (
+                Track(*(c[mine & gps] for c in xyz)),
+                Track(*(c[mine & ~gps] for c in xyz)),
+            )
+        return out
+
+    def day_files(self) -> dict[date, list[str]]:
+        """Each day's live ping files, listed once."""
+        if self._day_files is None:
+            self._day_files = day_ping_files(self.store, self.files_of("pings"))
+        return self._day_files
+
+    def _tile_pings(
+        self, every: np.ndarray, window: tuple[int, int], days: list[date]
+    ) -> dict[str, np.ndarray]:
+        """The people's pings on ``days`` from the tiles the presence index names."""
+        empty = {c: np.empty(0, np.int64) for c in ("person_key", "t", "x_dm", "y_dm")}
+        empty["gps"] = np.empty(0, bool)
+        if not self.files("presence"):
+            return empty
         t0, t1 = window
         presence = self.rel("presence")
         rows = self.con.execute(
             f"SELECT date, code, min(bin_min), max(bin_max) FROM {presence} "  # noqa: S608
-            "WHERE person_key IN (SELECT unnest(?)) AND date BETWEEN ? AND ? "
+            "WHERE person_key IN (SELECT unnest(?)) AND date IN (SELECT unnest(?)) "
             "GROUP BY ALL",
-            [every, _day(t0), _day(t1)],
+            [every.tolist(), days],
         ).fetchall()
         files = _files(
             self.store, ((d, c // 10_000, c % 10_000) for d, c, _, _ in rows)
         )
         if not files:
-            return {}
+            return empty
         b0, b1 = min(r[2] for r in rows), max(r[3] for r in rows)
         table = _arrow(
             self.con,
             "SELECT person_key, t, x_dm, y_dm, source = 'gps' AS gps "
             "FROM read_parquet(?) WHERE person_key IN (SELECT unnest(?)) "
-            "AND bin BETWEEN ? AND ? AND t BETWEEN ? AND ? ORDER BY t",
-            [files, every, b0, b1, t0, t1],
+            "AND bin BETWEEN ? AND ? AND t BETWEEN ? AND ?",
+            [files, every.tolist(), b0, b1, t0, t1],
         )
-        person = table["person_key"].to_numpy()
-        gps = table["gps"].to_numpy(zero_copy_only=False)
-        cols = [table[c].to_numpy().astype(np.int64) for c in ("t", "x_dm", "y_dm")]
-        out = {}
-        for owner, ks in keys.items():
-            mine = np.isin(person, ks)
-            out[owner] = (
-                Track(*(c[mine & gps] for c in cols)),
-                Track(*(c[mine & ~gps] for c in cols)),
-            )
-        return out
+        return {
+            c: table[c].to_numpy(zero_copy_only=False)
+            for c in ("person_key", "t", "x_dm", "y_dm", "gps")
+        }
 
     def own_visits(
         self,

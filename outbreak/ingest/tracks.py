@@ -1,0 +1,149 @@
+"""A person-ordered copy of each day's pings: a case's own fixes in a few row groups.
+
+``pings`` is laid out by place and time, which is what finding *who else was there*
+needs; but reading one person's own fixes from it means scanning every tile they
+visited, and for 100 index cases that is most of the city's day (``notes/tracing.md``
+§4.2). ``tracks/date=…/`` holds the same day's pings ordered by person key and time,
+in small row groups whose key ranges are in the file's metadata, so a hundred
+people's fixes are a hundred row groups away.
+
+The copy is an index, never the truth: ``tracks.json`` beside it names the ping files
+it was built from, and a reader uses it only while the day's live ping files are
+exactly those (otherwise it falls back to the tiles). Built after compaction, written
+to staging and moved in by rename, the manifest last — a crash leaves the old copy or
+none, never a wrong one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+
+from outbreak.files import write_atomic
+from outbreak.ingest.store import MovementStore, row_group_bounds
+
+TABLE = "tracks"
+MANIFEST = "tracks.json"
+ROW_GROUP = 16_384  # ~100 people's day at 5-minute fixes: one person, one read
+COLUMNS = ("person_key", "t", "x_dm", "y_dm", "source")
+
+
+def day_ping_files(
+    store: MovementStore, files: list[Path] | None = None
+) -> dict[date, list[str]]:
+    """The live ping files of each day (``files`` if listed already), as paths
+    relative to the ``pings`` folder, sorted."""
+    out: dict[date, list[str]] = {}
+    for path in sorted(store.files("pings") if files is None else files):
+        rel = path.relative_to(store.root / "pings")
+        day = date.fromisoformat(rel.parts[0].removeprefix("date="))
+        out.setdefault(day, []).append(str(rel))
+    return out
+
+
+def build_tracks(store: MovementStore, *, memory_limit: str = "3GB") -> list[date]:
+    """Build the copy of every day whose copy is missing or stale; the days built.
+
+    Call under the store's lock (as :func:`outbreak.ingest.compact` does).
+    """
+    staging = store.root / ".staging" / TABLE
+    shutil.rmtree(staging, ignore_errors=True)  # a dead build's leftovers
+    built = []
+    for day, files in sorted(day_ping_files(store).items()):
+        folder = store.root / TABLE / f"date={day.isoformat()}"
+        if _manifest(folder).get("covers") == files:
+            continue
+        _build_day(store, folder, files, memory_limit)
+        built.append(day)
+    return built
+
+
+def _manifest(folder: Path) -> dict[str, Any]:
+    """What the day's copy was built from (empty when there is none)."""
+    try:
+        found = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _build_day(
+    store: MovementStore, folder: Path, files: list[str], memory_limit: str
+) -> None:
+    staging = store.root / ".staging" / TABLE
+    name = f"part-{time.time_ns()}.parquet"
+    staged, spill = staging / name, staging / "spill"
+    spill.mkdir(parents=True, exist_ok=True)
+    paths = [str(store.root / "pings" / f) for f in files]
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET temp_directory = '{spill}'")
+        con.execute("SET preserve_insertion_order = true")
+        con.execute("SET enable_progress_bar = false")
+        con.execute(
+            f"COPY (SELECT {', '.join(COLUMNS)} FROM read_parquet(?) "  # noqa: S608
+            "ORDER BY person_key, t) TO '" + str(staged) + "' "
+            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})",
+            [paths],
+        )
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    staged.replace(folder / name)
+    write_atomic(
+        folder / MANIFEST, json.dumps({"file": name, "covers": files}).encode()
+    )
+    for old in folder.glob("part-*.parquet"):
+        if old.name != name:
+            old.unlink()
+
+
+@dataclass(frozen=True)
+class DayTracks:
+    """One day's copy: its file, footer, and each row group's lowest and highest
+    key (the footer of a city's day is megabytes: parsed once)."""
+
+    path: Path
+    meta: pq.FileMetaData
+    low: NDArray[np.int64]
+    high: NDArray[np.int64]
+
+    @classmethod
+    def open(cls, path: Path) -> DayTracks:
+        meta = pq.ParquetFile(path).metadata
+        return cls(path, meta, *row_group_bounds(meta, "person_key"))
+
+    def read(self, keys: NDArray[np.int64]) -> pa.Table:
+        """The rows of ``keys`` (sorted): only the row groups whose range holds one."""
+        first = np.searchsorted(keys, self.low, side="left")
+        past = np.searchsorted(keys, self.high, side="right")
+        groups = np.flatnonzero(past > first).tolist()
+        table = pq.ParquetFile(self.path, metadata=self.meta).read_row_groups(
+            groups, columns=list(COLUMNS)
+        )
+        mine = np.isin(table["person_key"].to_numpy(), keys)
+        return table.filter(pa.array(mine))
+
+
+def open_tracks(store: MovementStore, day: date, live: list[str]) -> DayTracks | None:
+    """The day's copy if it is current for ``live`` (the day's ping files as
+    :func:`day_ping_files` lists them), else None."""
+    folder = store.root / TABLE / f"date={day.isoformat()}"
+    manifest = _manifest(folder)
+    if manifest.get("covers") != live or not manifest.get("file"):
+        return None
+    path = folder / manifest["file"]
+    return DayTracks.open(path) if path.exists() else None

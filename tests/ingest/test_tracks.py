@@ -1,0 +1,148 @@
+"""The person-ordered copy of each day: the same rows, current or not used at all."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy.orm import Session
+
+from outbreak.audit import Access
+from outbreak.ingest import MovementStore, compact, ingest_file
+from outbreak.ingest import tracks as tracks_module
+from outbreak.ingest.retention import apply_retention
+from outbreak.ingest.tracks import DayTracks, build_tracks, day_ping_files, open_tracks
+from outbreak.privacy import Keys
+from outbreak.trace.engine import MovementReader
+from tests.ingest.test_adapters import OTHER, PHONE, REF, T0, gps
+from tests.ingest.test_service import ops, store, write  # noqa: F401
+
+__all__ = ["ops", "store"]
+DAY = date(2020, 5, 4)
+
+
+def _ingest(ops: Access, keys: Keys, store: MovementStore, tmp: Path, who: str,
+            k: int = 0) -> None:  # fmt: skip
+    path = write(tmp, f"{who}-{k}.parquet",
+                 [gps(T0 + 300 * i + k, device=who) for i in range(40)])  # fmt: skip
+    ingest_file(ops, keys, store, "gps", path, REF)
+
+
+def _pings(store: MovementStore) -> list[tuple[int, int, int, int]]:
+    con, rel = store.query("pings")
+    return con.execute(
+        f"SELECT person_key, t, x_dm, y_dm FROM {rel} ORDER BY ALL"  # noqa: S608
+    ).fetchall()
+
+
+def _copy(store: MovementStore, day: date) -> DayTracks:
+    live = day_ping_files(store)[day]
+    found = open_tracks(store, day, live)
+    assert found is not None
+    return found
+
+
+def test_compaction_writes_a_person_ordered_copy_of_the_same_rows(
+    ops: Access, keys: Keys, store: MovementStore, tmp_path: Path
+) -> None:
+    for k, who in enumerate((PHONE, OTHER)):
+        _ingest(ops, keys, store, tmp_path, who, k)
+    compact(ops, store)
+    copy = _copy(store, DAY)
+    table = pq.read_table(copy.path)
+    cols = ("person_key", "t", "x_dm", "y_dm")
+    rows = list(zip(*(table[c].to_pylist() for c in cols), strict=True))
+    assert rows == sorted(rows) == _pings(store)  # every ping, by person then time
+    assert build_tracks(store) == []  # current: nothing to rebuild
+
+
+def test_a_day_ingested_since_is_read_from_the_tiles_until_compacted(
+    ops: Access, keys: Keys, store: MovementStore, tmp_path: Path
+) -> None:
+    _ingest(ops, keys, store, tmp_path, PHONE)
+    compact(ops, store)
+    people = sorted({r[0] for r in _pings(store)})
+    assert _copy(store, DAY)
+    _ingest(ops, keys, store, tmp_path, OTHER, 1)  # a new file for the same day
+    live = day_ping_files(store)[DAY]
+    assert open_tracks(store, DAY, live) is None  # stale: not used
+    everyone = sorted({r[0] for r in _pings(store)})
+    assert len(everyone) == len(people) + 1
+    window = (T0 - 3600, T0 + 86_400)
+    owners = {k: [k] for k in everyone}
+    stale = MovementReader(store).own_pings_many(owners, window)
+    compact(ops, store)
+    current = MovementReader(store).own_pings_many(owners, window)
+    assert _copy(store, DAY) is not None
+    for k in everyone:
+        for a, b in zip(stale[k], current[k], strict=True):
+            assert len(a.t) == 40 or len(a.t) == 0
+            assert np.array_equal(a.t, b.t) and np.array_equal(a.x_dm, b.x_dm)
+    assert sum(len(current[k][0].t) for k in everyone) == 80
+
+
+def test_reads_only_the_row_groups_that_can_hold_the_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = np.repeat(np.array([-7, 3, 11, 40], np.int64), 30)  # by key, as built
+    table = pa.table({"person_key": people, "t": np.arange(120, dtype=np.int32),
+                      "x_dm": np.zeros(120, np.int32), "y_dm": np.zeros(120, np.int32),
+                      "source": ["gps"] * 120})  # fmt: skip
+    path = tmp_path / "day.parquet"
+    pq.write_table(table, path, row_group_size=20)
+    copy = DayTracks.open(path)
+    assert copy.low.tolist() == [-7, -7, 3, 11, 11, 40]
+    read: list[list[int]] = []
+    real = pq.ParquetFile.read_row_groups
+
+    def spy(self: pq.ParquetFile, groups: list[int], **kw: object) -> pa.Table:
+        read.append(list(groups))
+        return real(self, groups, **kw)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", spy)
+    rows = copy.read(np.array([3, 40], np.int64))
+    assert rows["person_key"].to_pylist() == [3] * 30 + [40] * 30
+    assert read[-1] == [1, 2, 4, 5]  # the groups whose key range holds 3 or 40
+    assert copy.read(np.array([20], np.int64)).num_rows == 0  # in a range, absent
+    assert read[-1] == [4]
+    assert copy.read(np.array([99], np.int64)).num_rows == 0
+    assert read[-1] == []
+
+
+def test_a_dead_build_or_a_missing_file_never_serves_wrong_rows(
+    ops: Access, keys: Keys, store: MovementStore, tmp_path: Path
+) -> None:
+    _ingest(ops, keys, store, tmp_path, PHONE)
+    compact(ops, store)
+    copy = _copy(store, DAY)
+    leftover = store.root / ".staging" / "tracks" / "part-1.parquet"
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_bytes(b"half a file")
+    copy.path.unlink()  # the manifest now names a file that is gone
+    live = day_ping_files(store)[DAY]
+    assert open_tracks(store, DAY, live) is None
+    manifest = copy.path.parent / tracks_module.MANIFEST
+    manifest.write_text("{not json")
+    assert open_tracks(store, DAY, live) is None
+    assert build_tracks(store) == [DAY]
+    assert not leftover.exists()
+    assert json.loads(manifest.read_text())["covers"] == live
+    assert [p.name for p in copy.path.parent.glob("*.parquet")] == [
+        json.loads(manifest.read_text())["file"]
+    ]
+
+
+def test_retention_drops_the_copy_with_the_pings(
+    ops: Access, keys: Keys, store: MovementStore, tmp_path: Path, session: Session
+) -> None:
+    _ingest(ops, keys, store, tmp_path, PHONE)
+    compact(ops, store)
+    gone = apply_retention(session, store, today=DAY + timedelta(days=30),
+                           visits_days=28, pings_days=14)  # fmt: skip
+    assert {g.table for g in gone} >= {"pings", "presence", "tracks"}
+    assert not (store.root / "tracks" / f"date={DAY.isoformat()}").exists()
