@@ -17,7 +17,7 @@ from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
 from outbreak.trace.network import day_graph, network
 from outbreak.trace.service import TraceContext, load_context
-from outbreak.types import KST, DataSource, OrderKind, RiskLevel
+from outbreak.types import KST, DataSource, IdentifierKind, OrderKind, RiskLevel
 
 pass_state = click.make_pass_decorator(CliState)
 USER = click.option(
@@ -55,6 +55,100 @@ def open_cmd(state: CliState, case_id: int, user: str) -> None:
             f"{i.window_start.astimezone(KST):%Y-%m-%d %H:%M} → "
             f"{i.window_end.astimezone(KST):%Y-%m-%d %H:%M} KST (from {i.window_basis})"
         )
+
+
+@trace.command("list")
+@USER
+@pass_state
+def list_cmd(state: CliState, user: str) -> None:
+    """Investigations in USER's districts."""
+    with state.session() as session:
+        rows = inv.list_investigations(_access(session, user, "investigation list"))
+        table = Table("#", "case", "window (KST)", "state")
+        for i in rows:
+            table.add_row(
+                str(i.id),
+                str(i.case_id),
+                f"{i.window_start.astimezone(KST):%m-%d %H:%M} → "
+                f"{i.window_end.astimezone(KST):%m-%d %H:%M}",
+                i.state.value,
+            )
+        console.print(table)
+
+
+@trace.command("identify")
+@click.argument("inv_id", type=int)
+@click.argument("kind", type=click.Choice(["phone", "card"]))
+@click.argument("number")
+@USER
+@pass_state
+def identify_cmd(
+    state: CliState, inv_id: int, kind: str, number: str, user: str
+) -> None:
+    """Add a phone or card the case named; only its pseudonym is kept."""
+    with state.session() as session:
+        row = inv.add_identifier(
+            _access(session, user, f"investigation {inv_id}"),
+            state.keys,
+            inv_id,
+            kind=IdentifierKind(kind),
+            raw=number,
+        )
+        console.print(f"Added {kind} {row.label} to investigation {inv_id}")
+
+
+@trace.command("note")
+@click.argument("inv_id", type=int)
+@click.argument("text")
+@click.option("--place", type=int, help="A place the case reported being at.")
+@click.option("--start", help="When they arrived there (KST, 2020-05-04T10:00).")
+@click.option("--end", help="When they left (KST).")
+@USER
+@pass_state
+def note_cmd(
+    state: CliState,
+    inv_id: int,
+    text: str,
+    place: int | None,
+    start: str | None,
+    end: str | None,
+    user: str,
+) -> None:
+    """Record an interview note; with --place, --start and --end, a reported stay
+    that joins the route."""
+    times = []
+    for name, value in (("--start", start), ("--end", end)):
+        try:
+            times.append(
+                datetime.fromisoformat(value).replace(tzinfo=KST) if value else None
+            )
+        except ValueError:
+            raise click.BadParameter(
+                "a time like 2020-05-04T10:00", param_hint=name
+            ) from None
+    with state.session() as session:
+        row = inv.add_note(
+            _access(session, user, f"investigation {inv_id}"),
+            inv_id,
+            text=text,
+            place_id=place,
+            start=times[0],
+            end=times[1],
+        )
+        console.print(f"Note {row.id} on investigation {inv_id}")
+
+
+@trace.command("close")
+@click.argument("inv_id", type=int)
+@USER
+@pass_state
+def close_cmd(state: CliState, inv_id: int, user: str) -> None:
+    """Close INV_ID (its records stay for their retention period)."""
+    with state.session() as session:
+        inv.close_investigation(
+            _access(session, user, f"investigation {inv_id}"), inv_id
+        )
+        console.print(f"Investigation {inv_id} closed")
 
 
 @trace.command("request")

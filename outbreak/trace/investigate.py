@@ -43,6 +43,7 @@ from outbreak.trace.service import (
     contact_rule,
     keys_of,
     read_approved,
+    records_of,
     window_of,
 )
 from outbreak.trace.window import Window
@@ -211,14 +212,7 @@ def _stay_row(inv_id: int, s: RouteStay) -> RouteStayRow:
 
 def route_of(access: Access, inv_id: int) -> list[RouteStayRow]:
     """The stored route, in time order."""
-    checked_investigation(access, inv_id, Permission.INVESTIGATION_READ)
-    return list(
-        access.session.scalars(
-            sa.select(RouteStayRow)
-            .where(RouteStayRow.investigation_id == inv_id)
-            .order_by(RouteStayRow.t_start)
-        )
-    )
+    return records_of(access, inv_id, RouteStayRow, RouteStayRow.t_start)
 
 
 def _as_stays(rows: list[RouteStayRow]) -> list[RouteStay]:

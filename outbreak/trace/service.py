@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, time, timedelta
+from typing import Any, TypeVar
 
 import numpy as np
 import sqlalchemy as sa
 from numpy.typing import NDArray
+from sqlalchemy.orm import QueryableAttribute
 
 from outbreak.audit import Access
 from outbreak.auth.roles import Permission
@@ -34,6 +36,7 @@ from outbreak.store.tables import (
     InvestigationNoteRow,
     InvestigationRow,
     PersonRow,
+    RouteStayRow,
     TraceContactRow,
 )
 from outbreak.trace.contacts import (
@@ -343,16 +346,29 @@ def decide_request(
     return row
 
 
-def requests_of(access: Access, inv_id: int) -> list[DataRequestRow]:
-    """An investigation's data requests, oldest first."""
+Record = TypeVar("Record", DataRequestRow, InvestigationNoteRow, RouteStayRow)
+
+
+def records_of(
+    access: Access, inv_id: int, row: type[Record], order: QueryableAttribute[Any]
+) -> list[Record]:
+    """An investigation's records of one kind, if the caller may read it."""
     checked_investigation(access, inv_id, Permission.INVESTIGATION_READ)
     return list(
         access.session.scalars(
-            sa.select(DataRequestRow)
-            .where(DataRequestRow.investigation_id == inv_id)
-            .order_by(DataRequestRow.id)
+            sa.select(row).where(row.investigation_id == inv_id).order_by(order)
         )
     )
+
+
+def requests_of(access: Access, inv_id: int) -> list[DataRequestRow]:
+    """An investigation's data requests, oldest first."""
+    return records_of(access, inv_id, DataRequestRow, DataRequestRow.id)
+
+
+def notes_of(access: Access, inv_id: int) -> list[InvestigationNoteRow]:
+    """An investigation's interview notes and reported places, oldest first."""
+    return records_of(access, inv_id, InvestigationNoteRow, InvestigationNoteRow.id)
 
 
 def pending_requests(access: Access) -> list[DataRequestRow]:

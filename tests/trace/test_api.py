@@ -257,3 +257,87 @@ def test_decide_rebuild_and_order_from_the_dashboard(api: TestClient) -> None:
     korean = api.get(f"/investigations/{i}?lang=ko&done=orders_quarantine_2").text
     assert "자가격리 통지 2건." in korean
     assert "<script>" not in api.get(f"/investigations/{i}?done=<script>").text
+
+
+def test_open_request_and_note_from_the_dashboard(api: TestClient) -> None:
+    """An investigator runs the workflow's first steps on the dashboard: opens an
+    investigation for a case, asks for data, adds the phone the case named and an
+    interview note with a reported place, then closes it; refused input comes back
+    naming the field, in the page's language."""
+    kim = login(api, "kim")
+    case_id = _case(api, kim)
+    sign_in(api, "kim")
+    listing = api.get("/investigations?lang=en").text
+    assert 'id="open-investigation"' in listing
+    csrf = _csrf(listing)
+    bad = api.post("/investigations", data={"csrf": csrf, "case_id": "9999"})
+    assert bad.status_code == 200 and "Not done: check the case number" in bad.text
+    r = api.post("/investigations", data={"csrf": csrf, "case_id": str(case_id)})
+    assert r.status_code == 200 and "Investigation opened." in r.text
+    i = int(re.search(r"/investigations/(\d+)\?", str(r.url)).group(1))  # type: ignore[union-attr]
+    again = api.post(
+        "/investigations?lang=ko", data={"csrf": csrf, "case_id": str(case_id)}
+    )
+    assert "처리하지 못했습니다: 확진자 번호를 확인하세요" in again.text
+    api.get("/investigations?lang=en")  # back to English (the choice is a cookie)
+    assert api.post(
+        "/investigations", data={"csrf": "0" * 64, "case_id": str(case_id)}
+    ).status_code == 403  # fmt: skip
+
+    short = api.post(
+        f"/investigations/{i}/requests",
+        data={"csrf": csrf, "source": "telecom", "reason": "why"},
+    )
+    assert "give a reason of at least 10 characters" in short.text
+    backwards = api.post(
+        f"/investigations/{i}/requests",
+        data={"csrf": csrf, "source": "telecom", "reason": REASON,
+              "start": "2020-05-04T12:00", "end": "2020-05-04T09:00"},
+    )  # fmt: skip
+    assert "the end must come after the start" in backwards.text
+    r = api.post(
+        f"/investigations/{i}/requests",
+        data={"csrf": csrf, "source": "telecom", "reason": REASON,
+              "start": "2020-05-04T09:00", "end": "2020-05-04T12:00"},
+    )  # fmt: skip
+    assert "Data requested" in r.text
+    requests = api.get(f"/api/v1/investigations/{i}/requests", headers=kim).json()
+    assert [(q["source"], q["state"]) for q in requests] == [("telecom", "pending")]
+    assert requests[0]["window_start"].startswith("2020-05-04T00:00")  # 09:00 KST
+
+    phone = "010-1234-5678"
+    r = api.post(
+        f"/investigations/{i}/identifiers",
+        data={"csrf": csrf, "kind": "card", "value": "4111111111111111"},
+    )
+    assert "Identifier added." in r.text
+    r = api.post(
+        f"/investigations/{i}/identifiers",
+        data={"csrf": csrf, "kind": "passport", "value": phone},
+    )
+    assert "check the kind" in r.text
+    r = api.post(
+        f"/investigations/{i}/notes",
+        data={"csrf": csrf, "text": "went to church", "place_id": "3"},
+    )
+    assert "a reported place needs place, start and end" in r.text
+    r = api.post(
+        f"/investigations/{i}/notes",
+        data={"csrf": csrf, "text": "went to church", "place_id": "3",
+              "start": "2020-05-04T10:00", "end": "2020-05-04T11:30"},
+    )  # fmt: skip
+    assert "Note saved." in r.text and 'id="notes-table"' in r.text
+    notes = api.get(f"/api/v1/investigations/{i}/notes", headers=kim).json()
+    assert [(n["text"], n["place_id"]) for n in notes] == [("went to church", 3)]
+    assert "4111" not in r.text  # the card number itself is never shown or kept
+
+    r = api.post(f"/investigations/{i}/close", data={"csrf": csrf})
+    assert "Investigation closed." in r.text and 'id="request-data"' not in r.text
+    r = api.post(f"/investigations/{i}/close", data={"csrf": csrf})
+    assert "the investigation is closed" in r.text
+    assert "<script>" not in api.get(f"/investigations/{i}?error=<script>").text
+    api.cookies.clear()
+    sign_in(api, "lee")  # a data approver may not open investigations
+    assert 'id="open-investigation"' not in api.get("/investigations").text
+    refused = api.post("/investigations", data={"csrf": csrf, "case_id": str(case_id)})
+    assert refused.status_code == 403

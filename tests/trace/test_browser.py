@@ -107,3 +107,15 @@ def test_investigation_page_shows_route_contacts_and_chain(
     assert page.locator("#action-result").inner_text() == "Request approved."
     assert page.locator("form.decide").count() == 0
     assert errors == []
+    # the investigator asks for more data on the page; a short reason is refused
+    page, errors = signed_in(browser, server, "seoul")
+    page.goto(f"{server}{with_second[0]}?lang=en")
+    page.click("#workflow summary")
+    form = page.locator("#request-data")
+    form.locator("select[name=source]").select_option("card")
+    form.locator("input[name=reason]").fill("card payments near the cluster venue")
+    form.locator("button").click()
+    page.wait_for_selector("#action-result")
+    assert "Data requested" in page.locator("#action-result").inner_text()
+    assert "Pending" in page.locator("#requests-table tbody tr").last.inner_text()
+    assert errors == []

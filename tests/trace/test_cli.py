@@ -94,6 +94,19 @@ def test_trace_commands(city: City, tmp_path: Path) -> None:
     engine.dispose()
     opened = run("trace", "open", str(case_id), "--user", "kim")
     assert "Investigation 1" in opened.output and "from sample" in opened.output
+    listed = run("trace", "list", "--user", "kim")
+    assert "open" in listed.output and str(case_id) in listed.output
+    added = run("trace", "identify", "1", "card", "4111111111111111", "--user", "kim")
+    assert "Added card" in added.output and "4111111111111111" not in added.output
+    noted = run(
+        "trace", "note", "1", "was at church", "--place", "3",
+        "--start", "2020-05-04T10:00", "--end", "2020-05-04T11:00", "--user", "kim",
+    )  # fmt: skip
+    assert "Note 1" in noted.output
+    bad_time = CliRunner().invoke(
+        main, ["trace", "note", "1", "x", "--start", "10am", "--user", "kim"], env=env
+    )
+    assert bad_time.exit_code == 2 and "--start" in bad_time.output
     asked = run(
         "trace",
         "request",
@@ -161,6 +174,8 @@ def test_trace_commands(city: City, tmp_path: Path) -> None:
     graph = tmp_path / "chains.graphml"
     net = run("trace", "network", "--user", "kim", "--graphml", str(graph))
     assert "1 cases" in net.output and graph.read_text().startswith("<?xml")
+    assert "closed" in run("trace", "close", "1", "--user", "kim").output
+    assert "closed" in run("trace", "list", "--user", "kim").output
     pairs = tmp_path / "pairs.parquet"
     args = ["trace", "graph", "--day", "2020-05-04", "--out", str(pairs)]
     refused = CliRunner().invoke(main, [*args, "--user", "kim"], env=env)

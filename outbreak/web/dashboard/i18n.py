@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from outbreak.web.dashboard.i18n_disclose import DISCLOSE_STRINGS
 from outbreak.web.dashboard.i18n_scenarios import SCENARIO_STRINGS
+from outbreak.web.dashboard.i18n_trace import TRACE_STRINGS
 
 LANGUAGES = ("ko", "en")
 DEFAULT_LANGUAGE = "ko"
@@ -232,6 +233,7 @@ STRINGS: dict[str, dict[str, str]] = {
                         "en": "No linked cases yet."},
     **DISCLOSE_STRINGS,
     **SCENARIO_STRINGS,
+    **TRACE_STRINGS,
 }
 # fmt: on
 

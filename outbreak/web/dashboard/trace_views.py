@@ -34,7 +34,15 @@ from outbreak.store.tables import RouteStayRow
 from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
 from outbreak.trace.network import network
-from outbreak.types import KST, OrderKind, RequestState
+from outbreak.trace.window import Window
+from outbreak.types import (
+    KST,
+    DataSource,
+    IdentifierKind,
+    InvestigationState,
+    OrderKind,
+    RequestState,
+)
 from outbreak.web.dashboard.views import (
     _caller,
     _lang,
@@ -136,7 +144,15 @@ def investigations_page(
     return _render(
         request,
         "investigations.html",
-        {"principal": principal, "rows": rows, "kst": _kst},
+        {
+            "principal": principal,
+            "rows": rows,
+            "kst": _kst,
+            "can_open": principal.granting_role(Permission.INVESTIGATION_WRITE)
+            is not None,
+            "csrf": csrf_token(request, settings),
+            "error": _error(request),
+        },
     )
 
 
@@ -158,14 +174,14 @@ def investigation_page(
         requests = [
             DataRequestPublic.model_validate(r) for r in inv.requests_of(access, inv_id)
         ]
+        notes = inv.notes_of(access, inv_id)
     except (PermissionDenied, NotFound):
         return _render(request, "forbidden.html", {"principal": principal}, 403)
     first = [c for c in contacts if c.degree == 1]
     second = [c for c in contacts if c.degree == 2]
     marks, outlines = route_svg(stays)
-    places = {
-        s.place_id: ctx.places.get(s.place_id) for s in stays if s.place_id is not None
-    }
+    named = [s.place_id for s in stays] + [n.place_id for n in notes]
+    places = {p: ctx.places.get(p) for p in named if p is not None}
     return _render(
         request,
         "investigation.html",
@@ -186,6 +202,10 @@ def investigation_page(
             "lang": _lang(request),
             "csrf": csrf_token(request, settings),
             "flash": _flash(request.query_params.get("done", "")),
+            "error": _error(request),
+            "notes": notes,
+            "sources": [d.value for d in DataSource],
+            "is_open": i.state == InvestigationState.OPEN,
             "can_approve": principal.granting_role(Permission.DATA_APPROVE) is not None
             and any(r.state == RequestState.PENDING for r in requests),
             "can_act": principal.granting_role(Permission.INVESTIGATION_WRITE)
@@ -195,7 +215,11 @@ def investigation_page(
     )
 
 
-DONE = ("approved", "rejected", "already_decided", "rebuilt")
+DONE = ("approved", "rejected", "already_decided", "rebuilt", "opened", "requested",
+        "identified", "noted", "closed")  # fmt: skip
+# Fields whose refusal the forms explain (``err_<field>``); others get the refusal page.
+EXPLAINED = ("case_id", "reason", "window", "source", "kind", "value", "text",
+             "place_id", "start", "end", "state")  # fmt: skip
 
 
 def _flash(done: str) -> tuple[str, int] | None:
@@ -213,7 +237,50 @@ def _flash(done: str) -> tuple[str, int] | None:
     return None
 
 
+def _error(request: Request) -> str | None:
+    """The i18n key explaining the last refused form (only fields this page names)."""
+    field = request.query_params.get("error", "")
+    return f"err_{field}" if field in EXPLAINED else None
+
+
 def _act(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: str,
+    action: Callable[[Access], str],
+    *,
+    back: str,
+    purpose: str,
+) -> Response:
+    """An action posted from an investigation page: signed in, CSRF-checked,
+    through the services (so their checks and audit entries), then to the page
+    ``action`` returns (saying what it did), or back to ``back`` naming the field
+    that was refused, or the refusal page when it was not allowed."""
+    try:
+        principal = _caller(request, session, settings)
+    except NotAuthenticated:
+        return _to_login(request)
+    access = Access(session, principal, purpose)
+    try:
+        check_csrf(request, settings, csrf)
+        target = action(access)
+    except (InvalidInput, Conflict, NotFound) as e:
+        if e.field not in EXPLAINED:
+            return _render(request, "forbidden.html", {"principal": principal}, 403)
+        session.rollback()
+        target = _with(back, f"error={e.field}")
+    except PermissionDenied:
+        return _render(request, "forbidden.html", {"principal": principal}, 403)
+    return RedirectResponse(_with(target, f"lang={_lang(request)}"), status_code=303)
+
+
+def _with(url: str, param: str) -> str:
+    """``url`` with one more query parameter."""
+    return f"{url}{'&' if '?' in url else '?'}{param}"
+
+
+def _on_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -221,22 +288,151 @@ def _act(
     csrf: str,
     action: Callable[[Access], str],
 ) -> Response:
-    """An action posted from an investigation's page: signed in, CSRF-checked,
-    through the services (so their checks and audit entries), then back to the page
-    saying what ``action`` did (or the refusal page)."""
-    try:
-        principal = _caller(request, session, settings)
-    except NotAuthenticated:
-        return _to_login(request)
-    access = Access(session, principal, f"investigation {inv_id} (dashboard)")
-    try:
-        check_csrf(request, settings, csrf)
-        done = action(access)
-    except (PermissionDenied, NotFound, InvalidInput):
-        return _render(request, "forbidden.html", {"principal": principal}, 403)
-    return RedirectResponse(
-        f"/investigations/{inv_id}?done={done}&lang={_lang(request)}", status_code=303
+    """:func:`_act` for an action on one investigation's page: ``action`` returns
+    what it did (a ``DONE`` word), and the page says so."""
+    page = f"/investigations/{inv_id}"
+    return _act(
+        request,
+        session,
+        settings,
+        csrf,
+        lambda access: f"{page}?done={action(access)}",
+        back=page,
+        purpose=f"investigation {inv_id} (dashboard)",
     )
+
+
+def _kst_input(value: str, field: str) -> datetime | None:
+    """A ``datetime-local`` form value, read as Korean time; empty: None."""
+    if not value.strip():
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=KST)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a date and time", field=field) from None
+
+
+@router.post("/investigations")
+def open_form(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form()],
+    case_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Open an investigation of a confirmed case, then go to its page."""
+    keys = request.app.state.keys
+
+    def open_one(access: Access) -> str:
+        if not case_id.strip().isdigit():
+            raise InvalidInput("case_id: a case number", field="case_id")
+        opened = inv.open_investigation(access, keys, int(case_id))
+        return f"/investigations/{opened.id}?done=opened"
+
+    return _act(
+        request,
+        session,
+        settings,
+        csrf,
+        open_one,
+        back="/investigations",
+        purpose="investigation (dashboard)",
+    )
+
+
+@router.post("/investigations/{inv_id}/requests")
+def request_form(
+    inv_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form()],
+    source: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+    start: Annotated[str, Form()] = "",
+    end: Annotated[str, Form()] = "",
+) -> Response:
+    """Ask a data approver for one source, over the window or part of it."""
+
+    def ask(access: Access) -> str:
+        if source not in {s.value for s in DataSource}:
+            raise InvalidInput(f"source: unknown {source!r}", field="source")
+        t0, t1 = _kst_input(start, "start"), _kst_input(end, "end")
+        if (t0 is None) != (t1 is None):
+            raise InvalidInput("Give both ends of the window", field="window")
+        window = Window(t0, t1) if t0 is not None and t1 is not None else None
+        inv.request_data(access, inv_id, source=DataSource(source), reason=reason,
+                         window=window)  # fmt: skip
+        return "requested"
+
+    return _on_page(request, session, settings, inv_id, csrf, ask)
+
+
+@router.post("/investigations/{inv_id}/identifiers")
+def identifier_form(
+    inv_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form()],
+    kind: Annotated[str, Form()],
+    value: Annotated[str, Form()] = "",
+) -> Response:
+    """Add a phone or card the case named; only its pseudonym is kept."""
+    keys = request.app.state.keys
+
+    def add(access: Access) -> str:
+        if kind not in (IdentifierKind.PHONE.value, IdentifierKind.CARD.value):
+            raise InvalidInput("kind: phone or card", field="kind")
+        if len(value.strip()) < 4:
+            raise InvalidInput("value: a phone or card number", field="value")
+        inv.add_identifier(access, keys, inv_id, kind=IdentifierKind(kind), raw=value)
+        return "identified"
+
+    return _on_page(request, session, settings, inv_id, csrf, add)
+
+
+@router.post("/investigations/{inv_id}/notes")
+def note_form(
+    inv_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form()],
+    text: Annotated[str, Form()] = "",
+    place_id: Annotated[str, Form()] = "",
+    start: Annotated[str, Form()] = "",
+    end: Annotated[str, Form()] = "",
+) -> Response:
+    """An interview note; with a place and times, a stay the case reported."""
+
+    def note(access: Access) -> str:
+        if place_id.strip() and not place_id.strip().isdigit():
+            raise InvalidInput("place_id: a place number", field="place_id")
+        place = int(place_id) if place_id.strip() else None
+        inv.add_note(access, inv_id, text=text, place_id=place,
+                     start=_kst_input(start, "start"),
+                     end=_kst_input(end, "end"))  # fmt: skip
+        return "noted"
+
+    return _on_page(request, session, settings, inv_id, csrf, note)
+
+
+@router.post("/investigations/{inv_id}/close")
+def close_form(
+    inv_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form()],
+) -> Response:
+    """Close the investigation (its data then ages out on the retention timers)."""
+
+    def close(access: Access) -> str:
+        inv.close_investigation(access, inv_id)
+        return "closed"
+
+    return _on_page(request, session, settings, inv_id, csrf, close)
 
 
 @router.post("/investigations/{inv_id}/requests/{request_id}")
@@ -262,7 +458,7 @@ def decide_request_form(
             return "already_decided"
         return "approved" if approve else "rejected"
 
-    return _act(request, session, settings, inv_id, csrf, decide)
+    return _on_page(request, session, settings, inv_id, csrf, decide)
 
 
 @router.post("/investigations/{inv_id}/rebuild")
@@ -281,7 +477,7 @@ def rebuild_form(
         run.trace_contacts(access, ctx, inv_id)
         return "rebuilt"
 
-    return _act(request, session, settings, inv_id, csrf, rebuild)
+    return _on_page(request, session, settings, inv_id, csrf, rebuild)
 
 
 @router.post("/investigations/{inv_id}/orders")
@@ -303,7 +499,7 @@ def orders_form(
         orders = run.issue_orders(access, ctx, inv_id, contact_ids=ids, kind=kind)
         return f"orders_{kind.value}_{len(orders)}"
 
-    return _act(request, session, settings, inv_id, csrf, order)
+    return _on_page(request, session, settings, inv_id, csrf, order)
 
 
 @router.get("/network", response_class=HTMLResponse)

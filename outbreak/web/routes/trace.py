@@ -208,6 +208,12 @@ def add_note(inv_id: int, body: NoteCreate, access: AccessDep) -> object:
     )
 
 
+@router.get("/investigations/{inv_id}/notes", response_model=list[NotePublic])
+def notes_of(inv_id: int, access: AccessDep) -> object:
+    """Interview notes and the places the case reported, oldest first."""
+    return inv.notes_of(access, inv_id)
+
+
 @router.post("/investigations/{inv_id}/route", response_model=list[StayPublic])
 def rebuild_route(inv_id: int, access: AccessDep, ctx: TraceDep) -> object:
     """Rebuild the route from every approved source (refused, and audited, if none)."""
