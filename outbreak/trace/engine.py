@@ -16,7 +16,7 @@ Nothing here checks permissions: :mod:`outbreak.trace.service` does, before call
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -269,32 +269,58 @@ class MovementReader:
         self, routes: dict[int, list[RouteStay]], *, search_m: float | dict[int, float]
     ) -> dict[int, Presences]:
         """For many routes at once, keyed by owner: one scan of the tiles any of
-        them touched, aggregated per (stay, person) where the data lies."""
+        them touched (a second, small one for stays base stations placed),
+        aggregated per (stay, person) where the data lies."""
         radius = (
             {o: search_m[o] for o in routes}
             if isinstance(search_m, dict)
             else dict.fromkeys(routes, search_m)
         )
-        probe, cells = _probe(routes, {o: int(r * 10) for o, r in radius.items()})
+        radius_dm = {o: int(r * 10) for o, r in radius.items()}
+        probe, cells = _probe(routes, radius_dm)
         files = _files(self.store, cells)
         if not files:
             return {}
-        self.con.register("probe", probe)
-        table = _arrow(
-            self.con,
-            "SELECT q.owner, q.sid, p.person_key, p.source = 'gps' AS gps, "  # noqa: S608
+        select = (
+            "SELECT q.owner, q.sid, p.person_key, p.source = 'gps' AS gps, "
             "avg(p.x_dm) AS x, avg(p.y_dm) AS y, count(DISTINCT p.bin) AS bins, "
             "min(p.t) AS first, max(p.t) AS last "
-            "FROM read_parquet(?) p JOIN probe q ON p.bin = q.bin "
-            f"AND p.x_dm // {COARSE_DM} = q.cx AND p.y_dm // {COARSE_DM} = q.cy "
-            "WHERE p.t BETWEEN q.t0 AND q.t1 AND ("
-            "(p.source = 'gps' AND (p.x_dm - q.sx) * (p.x_dm - q.sx) "
-            " + (p.y_dm - q.sy) * (p.y_dm - q.sy) <= q.r2) "
-            "OR (p.source = 'telecom' AND p.x_dm = q.sx AND p.y_dm = q.sy)) "
-            "GROUP BY ALL ORDER BY q.owner",
-            [files],
         )
+        self.con.register("probe", probe)
+        # GPS fixes within the radius of any stay: the source filter is applied as
+        # the files are scanned, so base-station rows never reach the join
+        parts = [
+            _arrow(
+                self.con,
+                f"{select} FROM (SELECT * FROM read_parquet(?) "  # noqa: S608
+                "WHERE source = 'gps') p JOIN probe q ON p.bin = q.bin "
+                f"AND p.x_dm // {COARSE_DM} = q.cx AND p.y_dm // {COARSE_DM} = q.cy "
+                "WHERE p.t BETWEEN q.t0 AND q.t1 AND (p.x_dm - q.sx) * (p.x_dm - q.sx) "
+                "+ (p.y_dm - q.sy) * (p.y_dm - q.sy) <= q.r2 GROUP BY ALL",
+                [files],
+            )
+        ]
         self.con.unregister("probe")
+        # the same tower in the same bins, for the stays base stations placed (their
+        # centre is the tower): few, where GPS was missing — often none at all
+        if any("telecom" in s.sources for r in routes.values() for s in r):
+            tprobe, tcells = _probe(
+                routes, radius_dm, keep=lambda s: "telecom" in s.sources
+            )
+            self.con.register("probe", tprobe)
+            parts.append(
+                _arrow(
+                    self.con,
+                    f"{select} FROM (SELECT * FROM read_parquet(?) "  # noqa: S608
+                    "WHERE source = 'telecom') p JOIN (SELECT DISTINCT owner, sid, "
+                    "bin, sx, sy, t0, t1 FROM probe) q ON p.bin = q.bin "
+                    "AND p.x_dm = q.sx AND p.y_dm = q.sy "
+                    "WHERE p.t BETWEEN q.t0 AND q.t1 GROUP BY ALL",
+                    [_files(self.store, tcells)],
+                )
+            )
+            self.con.unregister("probe")
+        table = pa.concat_tables(parts).sort_by("owner")
         owner = table["owner"].to_numpy()
         ints = {
             c: table[c].to_numpy().astype(np.int64)
@@ -383,16 +409,22 @@ def _identity(rel: str) -> str:
 
 
 def _probe(
-    routes: dict[int, list[RouteStay]], radius_dm: dict[int, int]
+    routes: dict[int, list[RouteStay]],
+    radius_dm: dict[int, int],
+    *,
+    keep: Callable[[RouteStay], bool] | None = None,
 ) -> tuple[pa.Table, set[tuple[date, int, int]]]:
-    """One row per owner, stay, bin and 500 m cell the stay's circle touches (with
-    the stay's centre and times); and the (day, tile) files to read."""
+    """One row per owner, stay (those ``keep`` keeps, numbered in their route), bin
+    and 500 m cell the stay's circle touches (with the stay's centre and times); and
+    the (day, tile) files to read."""
     names = ("owner", "sid", "bin", "cx", "cy", "sx", "sy", "t0", "t1", "r2")
     cols: dict[str, list[int]] = {k: [] for k in names}
     cells: set[tuple[date, int, int]] = set()
     for owner, route in routes.items():
         search_dm = radius_dm[owner]
         for sid, s in enumerate(route):
+            if keep is not None and not keep(s):
+                continue
             bins = range(s.t_start // BIN_S, s.t_end // BIN_S + 1)
             x0, x1 = s.x_dm - search_dm, s.x_dm + search_dm
             y0, y1 = s.y_dm - search_dm, s.y_dm + search_dm

@@ -8,7 +8,7 @@ from outbreak.privacy import key64
 from outbreak.synth.city import phone_of
 from outbreak.trace.contacts import GPS, TELECOM, Candidates, presences
 from outbreak.trace.engine import MovementReader
-from outbreak.trace.route import build_route
+from outbreak.trace.route import Track, Visits, build_route
 from outbreak.trace.service import TraceContext
 from outbreak.trace.window import kst_midnight
 from outbreak.types import IdentifierKind
@@ -47,7 +47,22 @@ def test_presences_in_duckdb_match_the_numpy_reference(
             ),
             places=ctx.places,
         )
+        if pid == 1:  # and routes where base stations placed stays, at the towers:
+            routes[101] = build_route(  # alone
+                gps=Track.empty(), telecom=tel, visits=Visits.empty(), places=ctx.places
+            )
+            half = gps.t < (window[0] + window[1]) // 2
+            routes[102] = build_route(  # filling the second day, when GPS is missing
+                gps=Track(gps.t[half], gps.x_dm[half], gps.y_dm[half]),
+                telecom=tel,
+                visits=Visits.empty(),
+                places=ctx.places,
+            )
+    assert all("telecom" in s.sources for s in routes[101])
+    kinds = ["telecom" in s.sources for s in routes[102]]
+    assert not kinds[0] and any(kinds)  # numbered after GPS stays
     many = reader.presences_many(routes, search_m=150)
+    assert (many[101].source == TELECOM).any()
     everyone = _everyone(reader)
     for pid, route in routes.items():
         ref = presences(route, everyone, search_m=150)
