@@ -280,23 +280,18 @@ def _co_located(
     return out
 
 
-def _visit_span(t: int, source: str, route: RouteRule) -> tuple[int, int]:
-    if source == "card":
-        half = int(route.card_half_window_min * 60)
-        return t - half, t + half
-    return t, t + int(route.checkin_dwell_min * 60)
-
-
 def _venue(
     stays: list[RouteStay],
     v: PlaceVisits,
+    card: NDArray[np.bool_],
     index: set[int],
     rule: ContactRule,
     route: RouteRule,
     kind: str | None,
 ) -> list[Contact]:
     """Visits at one place overlapping any of the case's (buffered) stays there;
-    each visit counted once, however many stays it touches."""
+    each visit counted once, however many stays it touches. ``card``: which visits
+    are card payments (a payment is ± a window; a check-in the assumed dwell)."""
     buffer = int(rule.venue_buffer_min * 60)
     windows: list[list[int]] = []
     for stay in sorted(stays, key=lambda st: st.t_start):
@@ -305,32 +300,34 @@ def _venue(
             windows[-1][1] = max(windows[-1][1], b)
         else:
             windows.append([a, b])
-    need = rule.minutes_for(kind)
+    at = np.flatnonzero(v.place_id == stays[0].place_id)
+    at = at[~np.isin(v.person[at], np.fromiter(index, np.int64, len(index)))]
+    half = int(route.card_half_window_min * 60)
+    s = np.where(card[at], v.t[at] - half, v.t[at])
+    e = np.where(card[at], v.t[at] + half, v.t[at] + int(route.checkin_dwell_min * 60))
+    lo = np.array([[w[0]] for w in windows], np.int64)  # windows × 1
+    hi = np.array([[w[1]] for w in windows], np.int64)
+    starts, ends = np.maximum(lo, s), np.minimum(hi, e)  # windows × visits
+    meets = ends > starts
+    overlap = np.where(meets, ends - starts, 0).sum(axis=0)
+    keep = meets.any(axis=0) & (overlap >= rule.minutes_for(kind) * 60)
+    first = np.where(meets, starts, np.iinfo(np.int64).max).min(axis=0)
+    last = np.where(meets, ends, np.iinfo(np.int64).min).max(axis=0)
     risk = RiskLevel.HIGH if kind in HIGH_RISK_KINDS else RiskLevel.MEDIUM
-    out = []
-    for k in np.flatnonzero(v.place_id == stays[0].place_id):
-        person = int(v.person[k])
-        if person in index:
-            continue
-        s, e = _visit_span(int(v.t[k]), v.source[k], route)
-        pieces = [(max(a, s), min(b, e)) for a, b in windows if min(b, e) > max(a, s)]
-        overlap = sum(hi - lo for lo, hi in pieces)
-        if not pieces or overlap < need * 60:
-            continue
-        out.append(
-            Contact(
-                person,
-                ExposureKind.VENUE_VISIT,
-                pieces[0][0],
-                pieces[-1][1],
-                overlap / 60,
-                None,
-                risk,
-                stays[0].place_id,
-                frozenset({v.source[k]}),
-            )
+    return [
+        Contact(
+            int(v.person[k]),
+            ExposureKind.VENUE_VISIT,
+            int(first[i]),
+            int(last[i]),
+            float(overlap[i]) / 60,
+            None,
+            risk,
+            stays[0].place_id,
+            frozenset({v.source[k]}),
         )
-    return out
+        for i, k in zip(np.flatnonzero(keep), at[keep], strict=True)
+    ]
 
 
 def merge_contacts(found: list[Contact]) -> list[Contact]:
@@ -397,8 +394,9 @@ def find_contacts(
     for k, stay in enumerate(route):
         if stay.place_id is not None:
             at_place.setdefault(stay.place_id, []).append(k)
+    card = np.fromiter((s == "card" for s in visits.source), bool, len(visits.source))
     for ks in at_place.values():
         found += _venue(
-            [route[k] for k in ks], visits, index, rule, route_rule, kinds[ks[0]]
+            [route[k] for k in ks], visits, card, index, rule, route_rule, kinds[ks[0]]
         )
     return merge_contacts(found)
