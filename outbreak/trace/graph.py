@@ -13,6 +13,7 @@ shuffle) — with identical answers.
 from __future__ import annotations
 
 import tempfile
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -273,19 +274,33 @@ def _merge(
 
 
 @kernel
-def _neighbour_runs(run_key: Ints, offsets: Ints) -> Ints:
-    """For each run (one bin, one cell) and offset, the run of the cell at that
-    offset in the same bin, or -1: one forward pass per offset (keys are sorted and
-    offsets not negative)."""
-    out = np.full((len(run_key), len(offsets)), -1, dtype=np.int64)
+def _neighbour_runs_of(  # pragma: no cover - compiled
+    run_key: Ints, offsets: Ints, out: Ints, lo: int, hi: int
+) -> None:
+    """Rows ``lo``..``hi`` of :func:`_neighbour_runs`: one forward pointer per
+    offset, all advanced together (keys are sorted and offsets not negative)."""
+    at = np.empty(len(offsets), dtype=np.int64)
     for k in range(len(offsets)):
-        j = 0
-        for r in range(len(run_key)):
+        at[k] = np.searchsorted(run_key, run_key[lo] + offsets[k]) if lo < hi else 0
+    for r in range(lo, hi):
+        for k in range(len(offsets)):
             want = run_key[r] + offsets[k]
+            j = at[k]
             while j < len(run_key) and run_key[j] < want:
                 j += 1
-            if j < len(run_key) and run_key[j] == want:
-                out[r, k] = j
+            at[k] = j
+            out[r, k] = j if j < len(run_key) and run_key[j] == want else -1
+
+
+def _neighbour_runs(run_key: Ints, offsets: Ints) -> Ints:
+    """For each run (one bin, one cell) and offset, the run of the cell at that
+    offset in the same bin, or -1 (two threads, each over its share of the runs)."""
+    out = np.empty((len(run_key), len(offsets)), dtype=np.int64)
+    split_map(
+        lambda part: _neighbour_runs_of(run_key, offsets, out, part.start, part.stop),
+        len(run_key),
+        min_chunk=100_000,
+    )
     return out
 
 
@@ -426,15 +441,27 @@ def _graph_parts(
                                 codes[cut[k] : cut[k + 1]].tofile(f)
                     del codes
         con.close()
-        for k in range(buckets):
+
+        def reduce(k: int) -> pa.Table | None:
             if not parts[k].exists():
-                continue
+                return None
             packed = np.fromfile(parts[k], dtype=np.int64)
             parts[k].unlink()
             codes, counts = _aggregate(packed, np.int64(n), weighted=True)
             del packed
             keep = counts >= min_bins
-            yield _pairs_table(people, codes[keep], counts[keep])
+            return _pairs_table(people, codes[keep], counts[keep])
+
+        # two ranges at a time: one's reading, scattering and writing (single-
+        # threaded) overlaps the other's counting; at most two ranges in memory
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            queue = deque(pool.submit(reduce, k) for k in range(min(2, buckets)))
+            for k in range(2, buckets + 2):
+                done = queue.popleft().result()
+                if k < buckets:
+                    queue.append(pool.submit(reduce, k))
+                if done is not None:
+                    yield done
 
 
 def contact_graph_dask(

@@ -13,6 +13,7 @@ import pytest
 from outbreak.errors import InvalidInput
 from outbreak.trace.engine import MovementReader
 from outbreak.trace.graph import (
+    _neighbour_runs,
     contact_graph,
     contact_graph_dask,
     hour_pairs,
@@ -72,3 +73,18 @@ def test_the_graph_streams_to_a_file(city: City, tmp_path: Path) -> None:
     assert written == on_disk.num_rows > 100
     assert on_disk.equals(contact_graph(city.store, DAY))
     assert [p.name for p in out.parent.iterdir()] == ["pairs.parquet"]
+
+
+def test_neighbour_runs_split_over_threads_match_a_search() -> None:
+    """Each run's neighbour at every offset, found by pointers walked forward from
+    each thread's first run, equals a binary search — across thread boundaries."""
+    rng = np.random.default_rng(5)
+    keys = np.unique(rng.integers(0, 3_000_000, 400_000, dtype=np.int64))
+    offsets = np.array([0, 1, 7, 40, 41], dtype=np.int64)  # as a cell's neighbours
+    got = _neighbour_runs(keys, offsets)
+    want = np.searchsorted(keys, keys[:, None] + offsets[None, :])
+    found = (want < len(keys)) & (
+        keys[np.minimum(want, len(keys) - 1)] == keys[:, None] + offsets[None, :]
+    )
+    assert np.array_equal(got, np.where(found, want, -1))
+    assert found[:, 1:].any() and not found[:, 1:].all()
