@@ -254,6 +254,29 @@ def test_decide_rebuild_and_order_from_the_dashboard(api: TestClient) -> None:
     assert "2 self-quarantine orders." in r.text
     orders = api.get(f"/api/v1/investigations/{i}/orders", headers=kim).json()
     assert sorted(o["contact_id"] for o in orders) == sorted(contacts[:2])
+    # the ticked contacts' movements, to trace whom they met: two requests, or none
+    assert 'id="coc-submit"' in r.text
+    none = api.post(
+        f"/investigations/{i}/contact-requests",
+        data={"csrf": _csrf(r.text), "reason": REASON},
+    )
+    assert "Not done: tick the contacts to trace" in none.text
+    r = api.post(
+        f"/investigations/{i}/contact-requests",
+        data={"csrf": _csrf(r.text), "reason": REASON, "contact_ids": contacts[:2]},
+    )
+    assert "Data requested" in r.text
+    asked = api.get(f"/api/v1/investigations/{i}/requests", headers=kim).json()
+    mine = [q for q in asked if q["contact_ids"]]
+    assert sorted(q["source"] for q in mine) == ["gps", "place_devices"]
+    assert all(sorted(q["contact_ids"]) == sorted(contacts[:2]) for q in mine)
+    short = api.post(
+        f"/investigations/{i}/contact-requests",
+        data={"csrf": _csrf(r.text), "reason": "who", "contact_ids": contacts[:1]},
+    )
+    assert "give a reason of at least 10 characters" in short.text
+    after = api.get(f"/api/v1/investigations/{i}/requests", headers=kim).json()
+    assert len(after) == len(asked)  # neither request of the refused pair was kept
     korean = api.get(f"/investigations/{i}?lang=ko&done=orders_quarantine_2").text
     assert "자가격리 통지 2건." in korean
     assert "<script>" not in api.get(f"/investigations/{i}?done=<script>").text

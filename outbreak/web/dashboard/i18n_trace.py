@@ -42,6 +42,15 @@ TRACE_STRINGS: dict[str, dict[str, str]] = {
                        "en": "Place number (for a reported stay)"},
     "inv_note_submit": {"ko": "기록", "en": "Save"},
     "inv_notes": {"ko": "면담 기록", "en": "Interview notes"},
+    "inv_coc_request": {"ko": "선택한 접촉자의 동선 자료 요청 (접촉자의 접촉자)",
+                        "en": "Request the ticked contacts' movements "
+                              "(their contacts)"},
+    "inv_coc_hint": {"ko": "GPS와 주변 기기 목록 두 건을 요청합니다. 승인 후 "
+                           "'접촉자의 접촉자'를 분석할 수 있습니다.",
+                     "en": "Files two requests (their GPS, devices near them); once "
+                           "approved, their contacts can be traced."},
+    "err_contact_ids": {"ko": "접촉자를 선택하세요",
+                        "en": "tick the contacts to trace"},
     "inv_close": {"ko": "조사 종료", "en": "Close the investigation"},
     "inv_done_opened": {"ko": "역학조사를 개시했습니다.",
                         "en": "Investigation opened."},

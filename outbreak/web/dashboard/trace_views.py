@@ -34,6 +34,7 @@ from outbreak.store.tables import RouteStayRow
 from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
 from outbreak.trace.network import network
+from outbreak.trace.service import CONTACT_SOURCES
 from outbreak.trace.window import Window
 from outbreak.types import (
     KST,
@@ -219,7 +220,7 @@ DONE = ("approved", "rejected", "already_decided", "rebuilt", "opened", "request
         "identified", "noted", "closed")  # fmt: skip
 # Fields whose refusal the forms explain (``err_<field>``); others get the refusal page.
 EXPLAINED = ("case_id", "reason", "window", "source", "kind", "value", "text",
-             "place_id", "start", "end", "state")  # fmt: skip
+             "place_id", "start", "end", "state", "contact_ids")  # fmt: skip
 
 
 def _flash(done: str) -> tuple[str, int] | None:
@@ -363,6 +364,30 @@ def request_form(
         window = Window(t0, t1) if t0 is not None and t1 is not None else None
         inv.request_data(access, inv_id, source=DataSource(source), reason=reason,
                          window=window)  # fmt: skip
+        return "requested"
+
+    return _on_page(request, session, settings, inv_id, csrf, ask)
+
+
+@router.post("/investigations/{inv_id}/contact-requests")
+def contact_requests_form(
+    inv_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+    contact_ids: Annotated[list[int] | None, Form()] = None,
+) -> Response:
+    """Ask for the ticked contacts' movements — their GPS and the devices near them —
+    to trace whom they met (both requests, or neither)."""
+
+    def ask(access: Access) -> str:
+        if not contact_ids:
+            raise InvalidInput("Tick the contacts to trace", field="contact_ids")
+        for source in CONTACT_SOURCES:
+            inv.request_data(access, inv_id, source=source, reason=reason,
+                             contact_ids=contact_ids)  # fmt: skip
         return "requested"
 
     return _on_page(request, session, settings, inv_id, csrf, ask)
