@@ -105,8 +105,18 @@ class MovementReader:
 
         Each day is read from its person-ordered copy (:mod:`outbreak.ingest.tracks`)
         where that copy is current, from the tiles the ``presence`` index names
-        where it is not (a day ingested since the last compaction).
+        where it is not (a day ingested since the last compaction). A copy that a
+        compaction replaced after this reader listed it is looked up again, once.
         """
+        try:
+            return self._own_pings_many(keys, window)
+        except FileNotFoundError:
+            self._files, self._day_files, self._tracks = {}, None, {}
+            return self._own_pings_many(keys, window)
+
+    def _own_pings_many(
+        self, keys: dict[int, list[int]], window: tuple[int, int]
+    ) -> dict[int, tuple[Track, Track]]:
         every = np.array(sorted({k for ks in keys.values() for k in ks}), np.int64)
         if not len(every):
             return {}

@@ -146,3 +146,21 @@ def test_retention_drops_the_copy_with_the_pings(
                            visits_days=28, pings_days=14)  # fmt: skip
     assert {g.table for g in gone} >= {"pings", "presence", "tracks"}
     assert not (store.root / "tracks" / f"date={DAY.isoformat()}").exists()
+
+
+def test_a_reader_finds_a_copy_replaced_since_it_looked(
+    ops: Access, keys: Keys, store: MovementStore, tmp_path: Path
+) -> None:
+    """A task that opened a day's copy before a compaction replaced it reads the new
+    copy, not an error (the old file is gone)."""
+    _ingest(ops, keys, store, tmp_path, PHONE)
+    compact(ops, store)
+    reader = MovementReader(store)
+    person = _pings(store)[0][0]
+    window = (T0 - 3600, T0 + 86_400)
+    before = reader.own_pings_many({1: [person]}, window)[1][0]
+    old = _copy(store, DAY).path
+    (old.parent / tracks_module.MANIFEST).unlink()
+    assert build_tracks(store) == [DAY] and not old.exists()
+    after = reader.own_pings_many({1: [person]}, window)[1][0]
+    assert len(before.t) == 40 and np.array_equal(before.t, after.t)
