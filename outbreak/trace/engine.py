@@ -16,9 +16,11 @@ Nothing here checks permissions: :mod:`outbreak.trace.service` does, before call
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import duckdb
 import numpy as np
@@ -63,6 +65,27 @@ def _arrow(
     return table
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _relisted(
+    read: Callable[Concatenate[MovementReader, P], R],
+) -> Callable[Concatenate[MovementReader, P], R]:
+    """Read again, once, with fresh file listings if a file listed earlier has gone:
+    a compaction that finished after the reader listed a table replaced it."""
+
+    def again(self: MovementReader, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return read(self, *args, **kwargs)
+        except (FileNotFoundError, duckdb.IOException):
+            self.forget()
+            return read(self, *args, **kwargs)
+
+    functools.update_wrapper(again, read)
+    return again
+
+
 class MovementReader:
     """One DuckDB connection over the store, reused by every read of a task.
 
@@ -77,6 +100,10 @@ class MovementReader:
         self._files: dict[str, list[Path]] = {}
         self._day_files: dict[date, list[str]] | None = None
         self._tracks: dict[date, DayTracks | None] = {}
+
+    def forget(self) -> None:
+        """Drop the file listings (the next read lists the store again)."""
+        self._files, self._day_files, self._tracks = {}, None, {}
 
     def files_of(self, table: str) -> list[Path]:
         """A table's files, listed once."""
@@ -98,6 +125,7 @@ class MovementReader:
         """The case's GPS and base-station pings in the window, each sorted by time."""
         return self.own_pings_many({0: keys}, window).get(0, (Track.empty(),) * 2)
 
+    @_relisted
     def own_pings_many(
         self, keys: dict[int, list[int]], window: tuple[int, int]
     ) -> dict[int, tuple[Track, Track]]:
@@ -105,18 +133,8 @@ class MovementReader:
 
         Each day is read from its person-ordered copy (:mod:`outbreak.ingest.tracks`)
         where that copy is current, from the tiles the ``presence`` index names
-        where it is not (a day ingested since the last compaction). A copy that a
-        compaction replaced after this reader listed it is looked up again, once.
+        where it is not (a day ingested since the last compaction).
         """
-        try:
-            return self._own_pings_many(keys, window)
-        except FileNotFoundError:
-            self._files, self._day_files, self._tracks = {}, None, {}
-            return self._own_pings_many(keys, window)
-
-    def _own_pings_many(
-        self, keys: dict[int, list[int]], window: tuple[int, int]
-    ) -> dict[int, tuple[Track, Track]]:
         every = np.array(sorted({k for ks in keys.values() for k in ks}), np.int64)
         if not len(every):
             return {}
@@ -217,6 +235,7 @@ class MovementReader:
         )
         return found.get(0, Visits.empty())
 
+    @_relisted
     def own_visits_many(
         self,
         keys: dict[int, tuple[list[int], list[int]]],
@@ -366,6 +385,7 @@ class MovementReader:
             0, PlaceVisits.empty()
         )
 
+    @_relisted
     def place_visits_many(
         self,
         place_ids: dict[int, list[int]],

@@ -164,3 +164,22 @@ def test_a_reader_finds_a_copy_replaced_since_it_looked(
     assert build_tracks(store) == [DAY] and not old.exists()
     after = reader.own_pings_many({1: [person]}, window)[1][0]
     assert len(before.t) == 40 and np.array_equal(before.t, after.t)
+
+
+def test_a_reader_relists_files_a_compaction_merged_away(
+    ops: Access, keys: Keys, store: MovementStore, tmp_path: Path
+) -> None:
+    """A task that listed the presence index before a compaction merged its files
+    reads again with fresh listings (DuckDB's missing-file error, not a crash)."""
+    for k, who in enumerate((PHONE, OTHER)):
+        _ingest(ops, keys, store, tmp_path, who, k)
+    reader = MovementReader(store)
+    person = _pings(store)[0][0]
+    window = (T0 - 3600, T0 + 86_400)
+    tiled = reader.own_pings_many({1: [person]}, window)[1][0]  # no copy yet
+    listed = reader.files_of("presence")
+    compact(ops, store)
+    assert not any(p.exists() for p in listed)  # merged away
+    again = reader.own_pings_many({1: [person]}, window)[1][0]
+    assert len(tiled.t) == 40 and np.array_equal(tiled.t, again.t)
+    assert reader.files_of("presence") != listed
