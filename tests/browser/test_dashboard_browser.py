@@ -44,8 +44,10 @@ def _free_port() -> int:
 def signed_in(
     browser: object, server: str, username: str, *, locale: str = "ko-KR"
 ) -> tuple[object, list[str]]:
-    """A new page logged in as ``username``, and the list its page errors and failed
-    requests go to (a test ends by asserting it is empty)."""
+    """A new page logged in as ``username``, on the page the login leads to, and the
+    list its page errors and failed requests go to (a test ends by asserting it is
+    empty). The landing page has loaded on return: a caller's next ``goto`` would
+    otherwise abort it, and the aborted request would count as a failure."""
     page = browser.new_page(locale=locale)  # type: ignore[attr-defined]
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -53,7 +55,8 @@ def signed_in(
     page.goto(f"{server}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.click("button[type=submit]")
     return page, errors
 
 
