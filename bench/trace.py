@@ -21,7 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,6 +30,7 @@ from outbreak.audit import Access
 from outbreak.auth import Principal
 from outbreak.ingest import MovementStore, ingest_city
 from outbreak.ingest.schema import GKEY_STRIDE
+from outbreak.ingest.store import spilling
 from outbreak.privacy import Keys
 from outbreak.store import make_engine, make_sessionmaker, upgrade
 from outbreak.synth.generate import START, generate
@@ -196,9 +196,7 @@ def sql_q3(store: MovementStore) -> pa.Table:
     """Baseline: the same grid join written as one DuckDB SQL query per hour (the
     engine's first version), partial counts summed in DuckDB."""
     files = day_files(store, START)
-    con = duckdb.connect()
-    con.execute("SET memory_limit = '3GB'")
-    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/outbreak-duckdb'")
+    con = spilling("3GB", Path(tempfile.gettempdir()) / "outbreak-duckdb")
     con.execute("CREATE TABLE acc (pa BIGINT, pb BIGINT, bins BIGINT)")
     offsets = ", ".join(str(o) for o in HALF_NEIGHBOURS)
     for first in first_bins(START):

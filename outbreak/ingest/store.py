@@ -49,17 +49,14 @@ def _partition_name(code: int, tiled: bool) -> str:
     return f"{np.datetime64(day, 'D')}/tile={tx}_{ty}"
 
 
-def row_group_bounds(meta: pq.FileMetaData, column: str) -> tuple[Ints, Ints]:
-    """Each row group's lowest and highest ``column`` value, from a file's footer:
-    what a reader needs to decode only the groups that can hold what it wants."""
-    at = meta.schema.names.index(column)
-    stats = [
-        meta.row_group(i).column(at).statistics for i in range(meta.num_row_groups)
-    ]
-    return (
-        np.array([s.min for s in stats], dtype=np.int64),
-        np.array([s.max for s in stats], dtype=np.int64),
-    )
+def spilling(memory_limit: str, spill: Path) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that keeps within ``memory_limit`` and spills to ``spill``
+    beyond it (for the whole-day sorts and joins); no progress bar on the terminal."""
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET temp_directory = '{spill}'")
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def read_parquet_sql(files: list[Path] | list[str]) -> str:

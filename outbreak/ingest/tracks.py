@@ -24,19 +24,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from outbreak.files import write_atomic
-from outbreak.ingest.store import MovementStore, row_group_bounds
+from outbreak.ingest.store import MovementStore, spilling
 
 TABLE = "tracks"
 MANIFEST = "tracks.json"
 ROW_GROUP = 16_384  # ~100 people's day at 5-minute fixes: one person, one read
 COLUMNS = ("person_key", "t", "x_dm", "y_dm", "source")
+Ints = NDArray[np.int64]
 
 
 def day_ping_files(
@@ -86,12 +86,8 @@ def _build_day(
     staged, spill = staging / name, staging / "spill"
     spill.mkdir(parents=True, exist_ok=True)
     paths = [str(store.root / "pings" / f) for f in files]
-    con = duckdb.connect()
+    con = spilling(memory_limit, spill)
     try:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
-        con.execute(f"SET temp_directory = '{spill}'")
-        con.execute("SET preserve_insertion_order = true")
-        con.execute("SET enable_progress_bar = false")
         con.execute(
             f"COPY (SELECT {', '.join(COLUMNS)} FROM read_parquet(?) "  # noqa: S608
             "ORDER BY person_key, t) TO '" + str(staged) + "' "
@@ -111,6 +107,16 @@ def _build_day(
             old.unlink()
 
 
+def _key_ranges(meta: pq.FileMetaData) -> tuple[Ints, Ints]:
+    """Each row group's lowest and highest person key, from the footer."""
+    at = meta.schema.names.index("person_key")
+    stats = [
+        meta.row_group(i).column(at).statistics for i in range(meta.num_row_groups)
+    ]
+    low = np.array([s.min for s in stats], dtype=np.int64)
+    return low, np.array([s.max for s in stats], dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class DayTracks:
     """One day's copy: its file, footer, and each row group's lowest and highest
@@ -118,13 +124,13 @@ class DayTracks:
 
     path: Path
     meta: pq.FileMetaData
-    low: NDArray[np.int64]
-    high: NDArray[np.int64]
+    low: Ints
+    high: Ints
 
     @classmethod
     def open(cls, path: Path) -> DayTracks:
         meta = pq.ParquetFile(path).metadata
-        return cls(path, meta, *row_group_bounds(meta, "person_key"))
+        return cls(path, meta, *_key_ranges(meta))
 
     def read(self, keys: NDArray[np.int64]) -> pa.Table:
         """The rows of ``keys`` (sorted): only the row groups whose range holds one."""

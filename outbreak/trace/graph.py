@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from outbreak.errors import InvalidInput
 from outbreak.ingest import MovementStore
 from outbreak.ingest.schema import BIN_S, GKEY_STRIDE, GRID_DM
+from outbreak.ingest.store import spilling
 from outbreak.jit import kernel, split_map
 from outbreak.trace.window import kst_midnight
 
@@ -41,12 +42,8 @@ MEMORY_LIMIT = "1GB"  # DuckDB only reads an hour here; beyond it, it spills to 
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     # spill under the system's temporary directory, never the working directory
-    spill = Path(tempfile.gettempdir()) / "outbreak-duckdb"
-    con.execute(f"SET temp_directory = '{spill}'")
-    return con
+    return spilling(MEMORY_LIMIT, Path(tempfile.gettempdir()) / "outbreak-duckdb")
 
 
 def day_files(store: MovementStore, day: date) -> list[str]:
