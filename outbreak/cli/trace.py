@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 from outbreak.audit import Access
 from outbreak.auth import principal_for
 from outbreak.cli.context import CliState, console
+from outbreak.errors import InvalidInput
 from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
 from outbreak.trace.network import day_graph, network
 from outbreak.trace.service import TraceContext, load_context
+from outbreak.trace.window import kst_local
 from outbreak.types import KST, DataSource, IdentifierKind, OrderKind, RiskLevel
 
 pass_state = click.make_pass_decorator(CliState)
@@ -119,13 +121,9 @@ def note_cmd(
     times = []
     for name, value in (("--start", start), ("--end", end)):
         try:
-            times.append(
-                datetime.fromisoformat(value).replace(tzinfo=KST) if value else None
-            )
-        except ValueError:
-            raise click.BadParameter(
-                "a time like 2020-05-04T10:00", param_hint=name
-            ) from None
+            times.append(kst_local(value or "", name))
+        except InvalidInput as e:
+            raise click.BadParameter(str(e), param_hint=name) from None
     with state.session() as session:
         row = inv.add_note(
             _access(session, user, f"investigation {inv_id}"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from types import MappingProxyType
 
 import numpy as np
@@ -201,6 +202,11 @@ class PlaceVisits:
         e = np.empty(0, dtype=np.int64)
         return cls(e, e, e, ())
 
+    @cached_property
+    def card(self) -> NDArray[np.bool_]:
+        """Which visits are card payments (± a window; a check-in is a dwell)."""
+        return np.fromiter((s == "card" for s in self.source), bool, len(self.source))
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -283,15 +289,13 @@ def _co_located(
 def _venue(
     stays: list[RouteStay],
     v: PlaceVisits,
-    card: NDArray[np.bool_],
     index: set[int],
     rule: ContactRule,
     route: RouteRule,
     kind: str | None,
 ) -> list[Contact]:
     """Visits at one place overlapping any of the case's (buffered) stays there;
-    each visit counted once, however many stays it touches. ``card``: which visits
-    are card payments (a payment is ± a window; a check-in the assumed dwell)."""
+    each visit counted once, however many stays it touches."""
     buffer = int(rule.venue_buffer_min * 60)
     windows: list[list[int]] = []
     for stay in sorted(stays, key=lambda st: st.t_start):
@@ -303,8 +307,9 @@ def _venue(
     at = np.flatnonzero(v.place_id == stays[0].place_id)
     at = at[~np.isin(v.person[at], np.fromiter(index, np.int64, len(index)))]
     half = int(route.card_half_window_min * 60)
-    s = np.where(card[at], v.t[at] - half, v.t[at])
-    e = np.where(card[at], v.t[at] + half, v.t[at] + int(route.checkin_dwell_min * 60))
+    card = v.card[at]
+    s = np.where(card, v.t[at] - half, v.t[at])
+    e = np.where(card, v.t[at] + half, v.t[at] + int(route.checkin_dwell_min * 60))
     lo = np.array([[w[0]] for w in windows], np.int64)  # windows × 1
     hi = np.array([[w[1]] for w in windows], np.int64)
     starts, ends = np.maximum(lo, s), np.minimum(hi, e)  # windows × visits
@@ -394,9 +399,8 @@ def find_contacts(
     for k, stay in enumerate(route):
         if stay.place_id is not None:
             at_place.setdefault(stay.place_id, []).append(k)
-    card = np.fromiter((s == "card" for s in visits.source), bool, len(visits.source))
     for ks in at_place.values():
         found += _venue(
-            [route[k] for k in ks], visits, card, index, rule, route_rule, kinds[ks[0]]
+            [route[k] for k in ks], visits, index, rule, route_rule, kinds[ks[0]]
         )
     return merge_contacts(found)

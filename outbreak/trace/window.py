@@ -50,6 +50,25 @@ class Window:
         return max(0, min(b, end) - max(a, start))
 
 
+def kst_local(text: str, field: str) -> datetime | None:
+    """A wall-clock time as investigators type it (``2020-05-04T10:00``, no offset),
+    read as Korean time; empty: None.
+
+    >>> kst_local("2020-05-04T10:00", "start").isoformat()
+    '2020-05-04T10:00:00+09:00'
+    >>> kst_local(" ", "start") is None
+    True
+    """
+    if not text.strip():
+        return None
+    try:
+        return datetime.fromisoformat(text.strip()).replace(tzinfo=KST)
+    except ValueError:
+        raise InvalidInput(
+            f"{text!r} is not a date and time like 2020-05-04T10:00", field=field
+        ) from None
+
+
 def kst_midnight(day: date) -> datetime:
     """00:00 Korean time on ``day``, as an aware datetime."""
     return datetime.combine(day, time(0), KST)

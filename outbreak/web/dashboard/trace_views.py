@@ -35,7 +35,7 @@ from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
 from outbreak.trace.network import network
 from outbreak.trace.service import CONTACT_SOURCES
-from outbreak.trace.window import Window
+from outbreak.trace.window import Window, kst_local
 from outbreak.types import (
     KST,
     DataSource,
@@ -303,16 +303,6 @@ def _on_page(
     )
 
 
-def _kst_input(value: str, field: str) -> datetime | None:
-    """A ``datetime-local`` form value, read as Korean time; empty: None."""
-    if not value.strip():
-        return None
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=KST)
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a date and time", field=field) from None
-
-
 @router.post("/investigations")
 def open_form(
     request: Request,
@@ -358,7 +348,7 @@ def request_form(
     def ask(access: Access) -> str:
         if source not in {s.value for s in DataSource}:
             raise InvalidInput(f"source: unknown {source!r}", field="source")
-        t0, t1 = _kst_input(start, "start"), _kst_input(end, "end")
+        t0, t1 = kst_local(start, "start"), kst_local(end, "end")
         if (t0 is None) != (t1 is None):
             raise InvalidInput("Give both ends of the window", field="window")
         window = Window(t0, t1) if t0 is not None and t1 is not None else None
@@ -436,8 +426,8 @@ def note_form(
             raise InvalidInput("place_id: a place number", field="place_id")
         place = int(place_id) if place_id.strip() else None
         inv.add_note(access, inv_id, text=text, place_id=place,
-                     start=_kst_input(start, "start"),
-                     end=_kst_input(end, "end"))  # fmt: skip
+                     start=kst_local(start, "start"),
+                     end=kst_local(end, "end"))  # fmt: skip
         return "noted"
 
     return _on_page(request, session, settings, inv_id, csrf, note)
