@@ -1,9 +1,34 @@
-"""Strings of the investigation workflow forms, ko and en."""
+"""Strings of the investigation workflow's forms and actions, ko and en."""
 
 from __future__ import annotations
 
 # fmt: off
 TRACE_STRINGS: dict[str, dict[str, str]] = {
+    "inv_decide":      {"ko": "승인 결정", "en": "Decision"},
+    "inv_note":        {"ko": "사유 (선택)", "en": "Note (optional)"},
+    "inv_approve":     {"ko": "승인", "en": "Approve"},
+    "inv_reject":      {"ko": "반려", "en": "Reject"},
+    "inv_rebuild":     {"ko": "승인된 자료로 동선·접촉자 다시 분석",
+                        "en": "Rebuild route and contacts from what is approved"},
+    "inv_order":       {"ko": "선택한 접촉자에게 명령 발령",
+                        "en": "Issue to ticked contacts"},
+    "inv_order_quarantine": {"ko": "자가격리 통지 (마지막 노출 후 14일)",
+                             "en": "Self-quarantine order (14 days after "
+                                   "last exposure)"},
+    "inv_order_test":  {"ko": "진단검사 명령", "en": "Test order"},
+    "inv_order_hint":  {"ko": "고위험 접촉자가 미리 선택되어 있습니다. "
+                              "두 번 발령해도 바뀌지 않습니다.",
+                        "en": "High-risk contacts are ticked; issuing twice "
+                              "changes nothing."},
+    "inv_done_approved": {"ko": "요청을 승인했습니다.", "en": "Request approved."},
+    "inv_done_rejected": {"ko": "요청을 반려했습니다.", "en": "Request rejected."},
+    "inv_done_already_decided": {"ko": "이미 결정된 요청입니다.",
+                                 "en": "That request was already decided."},
+    "inv_done_rebuilt": {"ko": "동선과 접촉자를 다시 분석했습니다.",
+                         "en": "Route and contacts rebuilt."},
+    "inv_done_orders_quarantine": {"ko": "자가격리 통지 {n}건.",
+                                   "en": "{n} self-quarantine orders."},
+    "inv_done_orders_test": {"ko": "진단검사 명령 {n}건.", "en": "{n} test orders."},
     "inv_open_title": {"ko": "역학조사 개시", "en": "Open an investigation"},
     "inv_open_case": {"ko": "확진자 번호", "en": "Case number"},
     "inv_open_submit": {"ko": "개시", "en": "Open"},
