@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from outbreak.arrays import spread
 from outbreak.disclose.history import (
     EARTH_RADIUS_M,
     Presence,
@@ -185,13 +186,6 @@ def match(
     return sorted(found, key=lambda m: (m.start, m.exposure_id))
 
 
-def _spread(first: Ints, last: Ints) -> tuple[Ints, Ints]:
-    """(row, bin) for every bin from ``first[row]`` to ``last[row]``."""
-    n = last - first + 1
-    rows = np.repeat(np.arange(len(n)), n)
-    return rows, first[rows] + np.arange(len(rows)) - np.repeat(np.cumsum(n) - n, n)
-
-
 class _Grid:
     """Places binned by (cell, hour): cells at least ``reach_m`` wide, every UTC
     hour their (closed) window touches. A visit looks in the 3 × 3 cells around
@@ -205,7 +199,7 @@ class _Grid:
         self.h0 = int(t0.min()) // _HOUR_MS
         self.first = t0 // _HOUR_MS - self.h0
         self.nh = int((t1 // _HOUR_MS - self.h0).max()) + 1
-        rows, hours = _spread(self.first, t1 // _HOUR_MS - self.h0)
+        rows, hours = spread(self.first, t1 // _HOUR_MS - self.h0)
         keys = self._keys(lat[rows], lon[rows], hours, 0, 0)
         order = np.argsort(keys, kind="stable")
         self.sorted, self.rows = keys[order], rows[order]
@@ -222,14 +216,14 @@ class _Grid:
         hour; the caller checks the exact distance and times."""
         first = np.clip(t0 // _HOUR_MS - self.h0, 0, self.nh - 1)
         last = np.clip(t1 // _HOUR_MS - self.h0, 0, self.nh - 1)
-        vr, hours = _spread(first, last)
+        vr, hours = spread(first, last)
         vis, exp = [], []
         for dy in (-1, 0, 1):
             for dx in (-1, 0, 1):
                 q = self._keys(lat[vr], lon[vr], hours, dy, dx)
                 lo = np.searchsorted(self.sorted, q, "left")
                 counts = np.searchsorted(self.sorted, q, "right") - lo
-                qi, pos = _spread(lo, lo + counts - 1)
+                qi, pos = spread(lo, lo + counts - 1)
                 ei = self.rows[pos]
                 once = hours[qi] == np.maximum(first[vr[qi]], self.first[ei])
                 vis.append(vr[qi[once]])

@@ -17,10 +17,11 @@ Three ways to be a contact, each a rule with its parameters in :class:`ContactRu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,7 +34,9 @@ from outbreak.types import ExposureKind, RiskLevel
 
 Ints = NDArray[np.int64]
 GPS, TELECOM = 0, 1
-RISK_ORDER = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
+RISKS = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH)  # in rising order
+RISK_ORDER = {r: i for i, r in enumerate(RISKS)}
+LOW, MEDIUM, HIGH = range(3)
 HIGH_RISK_KINDS = MappingProxyType(
     {"bar_club": 0.0, "karaoke": 0.0, "church": 0.0, "call_centre": 0.0}
 )
@@ -190,22 +193,54 @@ def presences(route: list[RouteStay], c: Candidates, *, search_m: float) -> Pres
 
 @dataclass(frozen=True)
 class PlaceVisits:
-    """Visits by anyone at the route's places: key64, place, time, source."""
+    """Visits by anyone at the route's places: key64, place, time, source.
+
+    ``source`` may be given as any sequence of names; it is kept as an array (a
+    fortnight of a hundred cases' places holds millions of visits, and per-visit
+    Python strings cost seconds).
+    """
 
     person: Ints
     place_id: Ints
     t: Ints
-    source: tuple[str, ...]
+    source: NDArray[np.object_]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "source", np.asarray(self.source, dtype=object))
 
     @classmethod
     def empty(cls) -> PlaceVisits:
         e = np.empty(0, dtype=np.int64)
-        return cls(e, e, e, ())
+        return cls(e, e, e, np.empty(0, dtype=object))
+
+    @classmethod
+    def concat(cls, parts: list[PlaceVisits]) -> PlaceVisits:
+        if not parts:
+            return cls.empty()
+        return cls(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("person", "place_id", "t", "source")
+            )
+        )
+
+    def only(self, keep: NDArray[np.bool_] | Ints) -> PlaceVisits:
+        """The visits ``keep`` selects (a mask or positions)."""
+        return PlaceVisits(
+            self.person[keep], self.place_id[keep], self.t[keep], self.source[keep]
+        )
+
+    def of_sources(self, sources: Iterable[str]) -> PlaceVisits:
+        """Only the visits from these feeds."""
+        keep = np.zeros(len(self.source), dtype=bool)
+        for name in set(sources):
+            keep |= self.source == name
+        return self.only(keep)
 
     @cached_property
     def card(self) -> NDArray[np.bool_]:
         """Which visits are card payments (± a window; a check-in is a dwell)."""
-        return np.fromiter((s == "card" for s in self.source), bool, len(self.source))
+        return np.asarray(self.source == "card", dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -221,6 +256,73 @@ class Contact:
     risk: RiskLevel
     place_id: int | None
     sources: frozenset[str]
+
+
+def _per_person(
+    kind: ExposureKind,
+    rows: dict[str, NDArray[Any]],
+    source: NDArray[np.object_],
+) -> list[Contact]:
+    """One contact per person from per-row exposures, merged as
+    :func:`merge_contacts` merges (earliest start, latest end, seconds added, nearest
+    distance, highest risk, every source; the place is the one shared longest), in
+    the order each person first appears — on arrays, not one object per row.
+
+    ``rows`` holds ``person``, ``first``, ``last``, ``seconds`` (ints), ``dist_m``
+    (NaN: unknown), ``risk`` (index into ``RISKS``) and ``place`` (-1: none).
+    """
+    if not len(rows["person"]):
+        return []
+    order = np.argsort(rows["person"], kind="stable")
+    sorted_person = rows["person"][order]
+    starts = np.flatnonzero(np.r_[True, sorted_person[1:] != sorted_person[:-1]])
+    person = sorted_person[starts]
+    at = {k: v[order] for k, v in rows.items()}
+    first = np.minimum.reduceat(at["first"], starts)
+    last = np.maximum.reduceat(at["last"], starts)
+    seconds = np.add.reduceat(at["seconds"], starts)
+    dist = np.fmin.reduceat(at["dist_m"], starts)
+    risk = np.maximum.reduceat(at["risk"], starts)
+    # the named place they shared longest (then the lowest id): an answer that
+    # does not hang on the order the rows came in
+    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(order)]))
+    named = at["place"] >= 0
+    best = np.lexsort((at["place"], -at["seconds"], ~named, group))[starts]
+    place = np.where(named[best], at["place"][best], -1)
+    # every feed that saw them: one bit per feed name, OR-ed per person
+    names, code = np.unique(source, return_inverse=True)
+    bits = np.bitwise_or.reduceat(
+        np.left_shift(1, code.astype(np.int64))[order], starts
+    )
+    feeds = {
+        m: frozenset(str(n) for i, n in enumerate(names) if m >> i & 1)
+        for m in np.unique(bits).tolist()
+    }
+    g = np.argsort(np.minimum.reduceat(order, starts), kind="stable")  # as first seen
+    return [
+        Contact(
+            who,
+            kind,
+            t0,
+            t1,
+            secs / 60,
+            None if d != d else round(d, 1),  # NaN: no distance
+            RISKS[r],
+            None if pl < 0 else pl,
+            feeds[m],
+        )
+        for who, t0, t1, secs, d, r, pl, m in zip(
+            person[g].tolist(),
+            first[g].tolist(),
+            last[g].tolist(),
+            seconds[g].tolist(),
+            dist[g].tolist(),
+            risk[g].tolist(),
+            place[g].tolist(),
+            bits[g].tolist(),
+            strict=True,
+        )
+    ]
 
 
 def _co_located(
@@ -242,6 +344,7 @@ def _co_located(
     sy = np.array([s.y_dm for s in route], dtype=np.float64)
     t0 = np.array([s.t_start for s in route])
     t1 = np.array([s.t_end for s in route])
+    place = np.array([-1 if s.place_id is None else s.place_id for s in route])
     has_gps = np.array(["gps" in s.sources for s in route])
     has_tel = np.array(["telecom" in s.sources for s in route])
     k = p.stay
@@ -255,35 +358,29 @@ def _co_located(
     gps_ok &= seconds >= np.maximum(needs_s[k], 1)
     tel_ok = (p.source == TELECOM) & ~has_gps[k] & has_tel[k] & ~mine
     tel_ok &= p.bins * 5 >= max(rule.min_minutes, 5)
-    out = [
-        Contact(
-            int(p.person[i]),
-            ExposureKind.CO_LOCATION,
-            int(first[i]),
-            int(last[i]),
-            float(seconds[i]) / 60,
-            round(float(dist_m[i]), 1),
-            RiskLevel.HIGH if dist_m[i] <= rule.distance_m else RiskLevel.MEDIUM,
-            route[k[i]].place_id,
-            frozenset({"gps"}),
-        )
-        for i in np.flatnonzero(gps_ok)
-    ]
-    out += [
-        Contact(
-            int(p.person[i]),
-            ExposureKind.CO_LOCATION,
-            int(first[i]),
-            int(last[i]),
-            float(p.bins[i]) * 5,
-            None,
-            RiskLevel.LOW,
-            None,
-            frozenset({"telecom"}),
-        )
-        for i in np.flatnonzero(tel_ok)
-    ]
-    return out
+    near = dist_m <= rule.distance_m
+    gps = {
+        "person": p.person[gps_ok],
+        "first": first[gps_ok],
+        "last": last[gps_ok],
+        "seconds": seconds[gps_ok],
+        "dist_m": dist_m[gps_ok],
+        "risk": np.where(near[gps_ok], HIGH, MEDIUM),
+        "place": place[k[gps_ok]],
+    }
+    n_tel = int(tel_ok.sum())
+    tel = {
+        "person": p.person[tel_ok],
+        "first": first[tel_ok],
+        "last": last[tel_ok],
+        "seconds": p.bins[tel_ok] * 300,
+        "dist_m": np.full(n_tel, np.nan),
+        "risk": np.full(n_tel, LOW),
+        "place": np.full(n_tel, -1),
+    }
+    return _per_person(
+        ExposureKind.CO_LOCATION, gps, np.full(len(gps["person"]), "gps", object)
+    ) + _per_person(ExposureKind.CO_LOCATION, tel, np.full(n_tel, "telecom", object))
 
 
 def _venue(
@@ -318,21 +415,17 @@ def _venue(
     keep = meets.any(axis=0) & (overlap >= rule.minutes_for(kind) * 60)
     first = np.where(meets, starts, np.iinfo(np.int64).max).min(axis=0)
     last = np.where(meets, ends, np.iinfo(np.int64).min).max(axis=0)
-    risk = RiskLevel.HIGH if kind in HIGH_RISK_KINDS else RiskLevel.MEDIUM
-    return [
-        Contact(
-            int(v.person[k]),
-            ExposureKind.VENUE_VISIT,
-            int(first[i]),
-            int(last[i]),
-            float(overlap[i]) / 60,
-            None,
-            risk,
-            stays[0].place_id,
-            frozenset({v.source[k]}),
-        )
-        for i, k in zip(np.flatnonzero(keep), at[keep], strict=True)
-    ]
+    n = int(keep.sum())
+    rows = {
+        "person": v.person[at[keep]],
+        "first": first[keep],
+        "last": last[keep],
+        "seconds": overlap[keep],
+        "dist_m": np.full(n, np.nan),
+        "risk": np.full(n, HIGH if kind in HIGH_RISK_KINDS else MEDIUM),
+        "place": np.full(n, stays[0].place_id),
+    }
+    return _per_person(ExposureKind.VENUE_VISIT, rows, v.source[at[keep]])
 
 
 def merge_contacts(found: list[Contact]) -> list[Contact]:

@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from outbreak.arrays import spread
 from outbreak.ingest import MovementStore
 from outbreak.ingest.schema import BIN_S, TILE_DM
 from outbreak.ingest.store import read_parquet_sql
@@ -415,19 +416,24 @@ class MovementReader:
             "ORDER BY v.t, v.place_id, person",
             [every, *window],
         )
-        who = table["person"].to_numpy()
-        place = table["place_id"].to_numpy().astype(np.int64)
-        t = table["t"].to_numpy().astype(np.int64)
-        source = np.array(table["source"].to_pylist(), dtype=object)
+        every_visit = PlaceVisits(
+            table["person"].to_numpy().astype(np.int64),
+            table["place_id"].to_numpy().astype(np.int64),
+            table["t"].to_numpy().astype(np.int64),
+            table["source"].to_numpy(zero_copy_only=False),
+        )
+        # each owner's rows are slices of the rows sorted by place, put back in
+        # time order: no pass over every visit per owner
+        by_place = np.argsort(every_visit.place_id, kind="stable")
+        sorted_place = every_visit.place_id[by_place]
         out = {}
         for owner, ps in place_ids.items():
-            keep = np.isin(place, ps) & ~np.isin(who, exclude.get(owner, []))
-            out[owner] = PlaceVisits(
-                who[keep].astype(np.int64),
-                place[keep],
-                t[keep],
-                tuple(str(s) for s in source[keep]),
-            )
+            ps_arr = np.asarray(ps, dtype=np.int64)
+            lo = np.searchsorted(sorted_place, ps_arr, "left")
+            hi = np.searchsorted(sorted_place, ps_arr, "right")
+            rows = np.unique(by_place[spread(lo, hi - 1)[1]])
+            mine = every_visit.only(rows)
+            out[owner] = mine.only(~np.isin(mine.person, exclude.get(owner, [])))
         return out
 
 

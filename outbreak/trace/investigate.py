@@ -255,12 +255,7 @@ def trace_contacts_many(
         if p.spans is not None:
             places = sorted({s.place_id for s in p.stays if s.place_id is not None})
             parts = [reader.place_visits(places, w, exclude=p.own) for w in p.spans]
-            visits = PlaceVisits(
-                np.concatenate([v.person for v in parts]),
-                np.concatenate([v.place_id for v in parts]),
-                np.concatenate([v.t for v in parts]),
-                tuple(x for v in parts for x in v.source),
-            )
+            visits = PlaceVisits.concat(parts)
         found = find_contacts(
             p.stays,
             index=set(p.own),

@@ -137,13 +137,7 @@ class CityScorer:
             if "telecom" not in mix:
                 pres = _drop(pres, TELECOM)
             pv = at.get(pid, PlaceVisits.empty())
-            keep = np.array([s in mix for s in pv.source], dtype=bool)
-            pv = PlaceVisits(
-                pv.person[keep],
-                pv.place_id[keep],
-                pv.t[keep],
-                tuple(s for s, k in zip(pv.source, keep, strict=True) if k),
-            )
+            pv = pv.of_sources(mix)
             found = find_contacts(
                 route,
                 index=own[pid],

@@ -235,6 +235,48 @@ def test_co_location_rules_distance_and_duration() -> None:
     assert 4 in {k.person for k in shorter}
 
 
+def test_a_person_at_several_stays_is_one_contact_whatever_the_row_order() -> None:
+    # the case sits 20 min at café A, 60 at café C (300 m away), 30 at A again;
+    # person 1 is with them at all three, at 25 m (medium) at the second
+    route = [
+        stay(CAFE, T0, 20, 1),
+        stay((CAFE[0] + 3000, CAFE[1]), T0 + 3600, 60, 3),
+        stay(CAFE, T0 + 3 * 3600, 30, 1),
+    ]
+    c = candidates(
+        (1, T0, 20, CAFE, GPS),
+        (1, T0 + 3600, 60, (CAFE[0] + 3250, CAFE[1]), GPS),
+        (1, T0 + 3 * 3600, 30, (CAFE[0] + 50, CAFE[1]), GPS),
+        (2, T0 + 3 * 3600, 30, CAFE, GPS),
+    )
+    p = presences(route, c, search_m=150)
+    answers = []
+    for order in (np.arange(len(p.person)), np.arange(len(p.person))[::-1]):
+        shuffled = Presences(
+            *(getattr(p, f)[order] for f in Presences.__dataclass_fields__)
+        )
+        answers.append(
+            find_contacts(
+                route,
+                index={INDEX},
+                presences=shuffled,
+                visits=PlaceVisits.empty(),
+                household=set(),
+                window=(T0, T0 + 86_400),
+                places=PLACES,
+            )
+        )
+    assert answers[0] == answers[1]
+    one = {k.person: k for k in answers[0]}[1]
+    assert one.minutes == pytest.approx(20 + 60 + 30)
+    # from the first stay's start to half a bin past the last fix at the third
+    assert (one.t_start, one.t_end) == (T0, T0 + 3 * 3600 + 25 * 60 + 150)
+    assert one.distance_m == 0  # the nearest of 0, 25 and 5 m
+    assert one.risk == RiskLevel.HIGH  # the highest of the three
+    assert one.place_id == 3  # where they were together longest
+    assert one.sources == frozenset({"gps"})
+
+
 def test_base_stations_give_low_risk_nearby_only() -> None:
     tower = (CAFE[0] + 1000, CAFE[1])
     route = [stay(tower, T0, 60, None, frozenset({"telecom"}))]
