@@ -7,6 +7,10 @@ visited, and for 100 index cases that is most of the city's day (``notes/tracing
 in small row groups whose key ranges are in the file's metadata, so a hundred
 people's fixes are a hundred row groups away.
 
+Beside it, ``stays-….parquet`` holds everyone's stays that day (:data:`STAYS`: who
+dwelt where, from when to when — a few rows a person instead of 288 fixes), which is
+how the engine finds who was with a case at a stay without reading every fix near it.
+
 The copy is an index, never the truth: ``tracks.json`` beside it names the ping files
 it was built from, and a reader uses it only while the day's live ping files are
 exactly those (otherwise it falls back to the tiles). Built after compaction, written
@@ -16,27 +20,47 @@ none, never a wrong one.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import time
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from outbreak.files import write_atomic
+from outbreak.ingest.schema import KEY
 from outbreak.ingest.store import MovementStore, spilling
+from outbreak.jit import split_map
+from outbreak.staypoints import StayRule, everyone_stays
 
 TABLE = "tracks"
 MANIFEST = "tracks.json"
 ROW_GROUP = 16_384  # ~100 people's day at 5-minute fixes: one person, one read
+BATCH = 1 << 22  # fixes a stay-finding pass holds at once
 COLUMNS = ("person_key", "t", "x_dm", "y_dm", "source")
 Ints = NDArray[np.int64]
+# everyone's stays, as a route finds one person's (adjacent ones not merged): who
+# dwelt where and when, without the fixes
+DWELL = StayRule()
+STAYS = pa.schema(
+    [
+        pa.field("person_key", KEY),
+        pa.field("t_start", pa.int64()),
+        pa.field("t_end", pa.int64()),
+        pa.field("x_dm", pa.int32()),
+        pa.field("y_dm", pa.int32()),
+        pa.field("n", pa.int32()),  # fixes in the stay
+    ]
+)
 
 
 def day_ping_files(
@@ -62,8 +86,9 @@ def build_tracks(store: MovementStore, *, memory_limit: str = "3GB") -> list[dat
     built = []
     for day, files in sorted(day_ping_files(store).items()):
         folder = store.root / TABLE / f"date={day.isoformat()}"
-        if _manifest(folder).get("covers") == files:
-            continue
+        manifest = _manifest(folder)
+        if manifest.get("covers") == files and manifest.get("stays"):
+            continue  # current (a copy from before stays were kept is rebuilt)
         _build_day(store, folder, files, memory_limit)
         built.append(day)
     return built
@@ -97,14 +122,79 @@ def _build_day(
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
+    stays_name = f"stays-{time.time_ns()}.parquet"
+    _write_stays(staged, staging / stays_name)
     folder.mkdir(parents=True, exist_ok=True)
     staged.replace(folder / name)
+    (staging / stays_name).replace(folder / stays_name)
     write_atomic(
-        folder / MANIFEST, json.dumps({"file": name, "covers": files}).encode()
+        folder / MANIFEST,
+        json.dumps({"file": name, "stays": stays_name, "covers": files}).encode(),
     )
-    for old in folder.glob("part-*.parquet"):
-        if old.name != name:
+    for old in folder.glob("*.parquet"):
+        if old.name not in (name, stays_name):
             old.unlink()
+
+
+def _write_stays(tracks: Path, out: Path) -> None:
+    """Everyone's GPS stays of the day (:data:`DWELL`), from the person-ordered
+    copy read :data:`BATCH` rows at a time (a person a batch cuts carries over),
+    each batch's people split over the cores."""
+    found: list[tuple[Ints, ...]] = []
+    carry = [np.empty(0, np.int64)] * 4
+    con = duckdb.connect()
+    try:
+        reader = con.sql(
+            "SELECT person_key, t::BIGINT, x_dm::BIGINT, y_dm::BIGINT "
+            "FROM read_parquet(?) WHERE source = 'gps'",
+            params=[str(tracks)],
+        ).to_arrow_reader(BATCH)
+        for batch in itertools.chain(reader, [None]):
+            cols = carry
+            if batch is not None:
+                new = [batch.column(i).to_numpy() for i in range(4)]
+                cols = [np.concatenate([c, n]) for c, n in zip(carry, new, strict=True)]
+            if not len(cols[0]):
+                continue
+            # the last person may go on in the next batch: keep them for it
+            cut = len(cols[0]) if batch is None else _run_start(cols[0], -1)
+            carry = [c[cut:] for c in cols]
+            if cut:
+                found += split_map(partial(_stays_of, [c[:cut] for c in cols]), cut)
+    finally:
+        con.close()
+    pq.write_table(
+        pa.table(
+            {
+                n: np.concatenate([f[i] for f in found]) if found else np.empty(0)
+                for i, n in enumerate(STAYS.names)
+            }
+        ).cast(STAYS),
+        out,
+        compression="zstd",
+    )
+
+
+def _stays_of(cols: list[Ints], part: slice) -> tuple[Ints, ...]:
+    """Stays of the people whose rows begin in ``part`` (whole people only)."""
+    keys = cols[0]
+    a = _run_start(keys, part.start)
+    b = len(keys) if part.stop >= len(keys) else _run_start(keys, part.stop)
+    person, t, x, y = (c[a:b] for c in cols)
+    return everyone_stays(
+        person,
+        t,
+        x,
+        y,
+        DWELL.radius_m * 10,
+        int(DWELL.dwell_min * 60),
+        int(DWELL.max_gap_min * 60),
+    )
+
+
+def _run_start(person: Ints, i: int) -> int:
+    """Where the rows of the person at row ``i`` begin (rows sorted by person)."""
+    return int(np.searchsorted(person, person[i], side="left"))
 
 
 def _key_ranges(meta: pq.FileMetaData) -> tuple[Ints, Ints]:
@@ -126,11 +216,12 @@ class DayTracks:
     meta: pq.FileMetaData
     low: Ints
     high: Ints
+    stays: Path | None = None  # everyone's stays that day (:data:`STAYS`)
 
     @classmethod
-    def open(cls, path: Path) -> DayTracks:
+    def open(cls, path: Path, stays: Path | None = None) -> DayTracks:
         meta = pq.ParquetFile(path).metadata
-        return cls(path, meta, *_key_ranges(meta))
+        return cls(path, meta, *_key_ranges(meta), stays)
 
     def read(self, keys: NDArray[np.int64]) -> pa.Table:
         """The rows of ``keys`` (sorted): only the row groups whose range holds one."""
@@ -152,4 +243,7 @@ def open_tracks(store: MovementStore, day: date, live: list[str]) -> DayTracks |
     if manifest.get("covers") != live or not manifest.get("file"):
         return None
     path = folder / manifest["file"]
-    return DayTracks.open(path) if path.exists() else None
+    if not path.exists():
+        return None
+    stays = folder / manifest["stays"] if manifest.get("stays") else None
+    return DayTracks.open(path, stays if stays and stays.exists() else None)

@@ -25,6 +25,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 import duckdb
 import numpy as np
 import pyarrow as pa
+from numpy.typing import NDArray
 
 from outbreak.arrays import spread
 from outbreak.ingest import MovementStore
@@ -33,12 +34,55 @@ from outbreak.ingest.store import read_parquet_sql
 from outbreak.ingest.tracks import DayTracks, day_ping_files, open_tracks
 from outbreak.trace.contacts import GPS, TELECOM, PlaceVisits, Presences
 from outbreak.trace.route import RouteStay, Track, Visits
+from outbreak.trace.stays import HALF_BIN_S
 from outbreak.types import KST
+
+Ints = NDArray[np.int64]
 
 # The join key beside the bin: a 500 m cell, so a ping meets only the stays whose box
 # overlaps its cell (joining on the bin alone paired every ping of a busy bin with
 # every index case's stay in it: 100 index cases cost 100× the rows).
 COARSE_DM = 5_000
+
+
+_PER_STAY_PERSON = (
+    "SELECT q.owner, q.sid, p.person_key, p.source = 'gps' AS gps, "
+    "avg(p.x_dm) AS x, avg(p.y_dm) AS y, count(DISTINCT p.bin) AS bins, "
+    "min(p.t) AS first, max(p.t) AS last "
+)
+# GPS fixes within the radius of a stay while it lasted; the source filter applies
+# as the files are scanned, so base-station rows never reach the join
+NEAR_FIXES = (
+    f"{_PER_STAY_PERSON} FROM (SELECT * FROM read_parquet(?) WHERE source = 'gps') p "  # noqa: S608
+    f"JOIN probe q ON p.bin = q.bin AND p.x_dm // {COARSE_DM} = q.cx "
+    f"AND p.y_dm // {COARSE_DM} = q.cy WHERE p.t BETWEEN q.t0 AND q.t1 "
+    "AND (p.x_dm - q.sx) * (p.x_dm - q.sx) + (p.y_dm - q.sy) * (p.y_dm - q.sy) "
+    "<= q.r2 GROUP BY ALL"
+)
+# everyone's stays within the radius of a stay, overlapping it: each stands for
+# the fixes it holds — its centre, for its share of its fixes in the overlap (a
+# stay bridges gaps of up to half an hour without fixes), first and last fix half
+# a bin inside the overlap — so the result reads like NEAR_FIXES'
+NEAR_STAYS = (
+    "SELECT owner, sid, person_key, true AS gps, sum(x_dm * b) / sum(b) AS x, "  # noqa: S608
+    "sum(y_dm * b) / sum(b) AS y, sum(b)::BIGINT AS bins, "
+    f"min(s0) + {HALF_BIN_S} AS first, max(s1) - {HALF_BIN_S} AS last "
+    "FROM (SELECT q.owner, q.sid, s.person_key, s.x_dm, s.y_dm, "
+    "greatest(s.t_start, q.t0) AS s0, least(s.t_end, q.t1) AS s1, "
+    "greatest(round((s1 - s0) * s.n / (s.t_end - s.t_start)), 1) AS b "
+    "FROM read_parquet(?) s "
+    f"JOIN near q ON s.x_dm // {COARSE_DM} = q.cx AND s.y_dm // {COARSE_DM} = q.cy "
+    "WHERE s.t_start < q.t1 AND s.t_end > q.t0 "
+    "AND (s.x_dm - q.sx) * (s.x_dm - q.sx) + (s.y_dm - q.sy) * (s.y_dm - q.sy) "
+    "<= q.r2) GROUP BY ALL"
+)
+# base stations: the stay's own tower (its centre) in the same bins
+SAME_TOWER = (
+    f"{_PER_STAY_PERSON} FROM (SELECT * FROM read_parquet(?) "  # noqa: S608
+    "WHERE source = 'telecom') p JOIN (SELECT DISTINCT owner, sid, bin, sx, sy, "
+    "t0, t1 FROM probe) q ON p.bin = q.bin AND p.x_dm = q.sx AND p.y_dm = q.sy "
+    "WHERE p.t BETWEEN q.t0 AND q.t1 GROUP BY ALL"
+)
 
 
 def _day(t: int) -> date:
@@ -92,10 +136,13 @@ class MovementReader:
 
     Opening a connection and listing a table's files cost ~15 ms each: per read
     they were half of a one-case query. Not shared across threads.
+    ``stays_index=False`` finds who was near a stay from every fix, also on days
+    with everyone's stays (see :meth:`presences_many`).
     """
 
-    def __init__(self, store: MovementStore) -> None:
+    def __init__(self, store: MovementStore, *, stays_index: bool = True) -> None:
         self.store = store
+        self.stays_index = stays_index  # False: scan every fix near a stay
         self.con = duckdb.connect()
         self.con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
         self._files: dict[str, list[Path]] = {}
@@ -295,61 +342,58 @@ class MovementReader:
             0, Presences.empty()
         )
 
+    @_relisted
     def presences_many(
         self, routes: dict[int, list[RouteStay]], *, search_m: float | dict[int, float]
     ) -> dict[int, Presences]:
-        """For many routes at once, keyed by owner: one scan of the tiles any of
-        them touched (a second, small one for stays base stations placed),
-        aggregated per (stay, person) where the data lies."""
+        """For many routes at once, keyed by owner: who else was at each stay,
+        aggregated per (stay, person) where the data lies.
+
+        GPS, on a day with everyone's stays (built with its person-ordered copy,
+        :mod:`outbreak.ingest.tracks`): the people who *dwelt* within ``search_m``
+        of a stay while it lasted — each such stay of theirs counts its centre for
+        the 5-minute bins it overlaps. On a day ingested since (no current copy):
+        every fix within ``search_m``, scanned. The two agree on whoever stays put
+        (tested); a person only passing by, never still for a stay's dwell time, is
+        seen by the scan alone. Base stations (for the stays the towers placed):
+        the same tower in the same bins, scanned.
+        """
         radius = (
             {o: search_m[o] for o in routes}
             if isinstance(search_m, dict)
             else dict.fromkeys(routes, search_m)
         )
         radius_dm = {o: int(r * 10) for o, r in radius.items()}
-        probe, cells = _probe(routes, radius_dm)
-        files = _files(self.store, cells)
-        if not files:
-            return {}
-        select = (
-            "SELECT q.owner, q.sid, p.person_key, p.source = 'gps' AS gps, "
-            "avg(p.x_dm) AS x, avg(p.y_dm) AS y, count(DISTINCT p.bin) AS bins, "
-            "min(p.t) AS first, max(p.t) AS last "
-        )
-        self.con.register("probe", probe)
-        # GPS fixes within the radius of any stay: the source filter is applied as
-        # the files are scanned, so base-station rows never reach the join
-        parts = [
-            _arrow(
-                self.con,
-                f"{select} FROM (SELECT * FROM read_parquet(?) "  # noqa: S608
-                "WHERE source = 'gps') p JOIN probe q ON p.bin = q.bin "
-                f"AND p.x_dm // {COARSE_DM} = q.cx AND p.y_dm // {COARSE_DM} = q.cy "
-                "WHERE p.t BETWEEN q.t0 AND q.t1 AND (p.x_dm - q.sx) * (p.x_dm - q.sx) "
-                "+ (p.y_dm - q.sy) * (p.y_dm - q.sy) <= q.r2 GROUP BY ALL",
-                [files],
-            )
-        ]
-        self.con.unregister("probe")
-        # the same tower in the same bins, for the stays base stations placed (their
-        # centre is the tower): few, where GPS was missing — often none at all
-        if any("telecom" in s.sources for r in routes.values() for s in r):
-            tprobe, tcells = _probe(
-                routes, radius_dm, keep=lambda s: "telecom" in s.sources
-            )
-            self.con.register("probe", tprobe)
-            parts.append(
-                _arrow(
-                    self.con,
-                    f"{select} FROM (SELECT * FROM read_parquet(?) "  # noqa: S608
-                    "WHERE source = 'telecom') p JOIN (SELECT DISTINCT owner, sid, "
-                    "bin, sx, sy, t0, t1 FROM probe) q ON p.bin = q.bin "
-                    "AND p.x_dm = q.sx AND p.y_dm = q.sy "
-                    "WHERE p.t BETWEEN q.t0 AND q.t1 GROUP BY ALL",
-                    [_files(self.store, tcells)],
-                )
-            )
+        near, cells = _stay_cells(routes, radius_dm)
+        by_day = self.day_files()
+        indexed = {}
+        for day in sorted({c[0] for c in cells}):
+            if day in by_day and day not in self._tracks:
+                self._tracks[day] = open_tracks(self.store, day, by_day[day])
+            copy = self._tracks.get(day)
+            if self.stays_index and copy is not None and copy.stays is not None:
+                indexed[day] = str(copy.stays)
+        parts = []
+        if indexed:
+            self.con.register("near", pa.table(near))
+            parts.append(_arrow(self.con, NEAR_STAYS, [sorted(indexed.values())]))
+            self.con.unregister("near")
+        files = _files(self.store, (c for c in cells if c[0] not in indexed))
+        if files:
+            self.con.register("probe", _by_bin(near))
+            parts.append(_arrow(self.con, NEAR_FIXES, [files]))
             self.con.unregister("probe")
+        towers, tcells = _stay_cells(
+            routes, radius_dm, keep=lambda s: "telecom" in s.sources
+        )
+        files = _files(self.store, tcells)  # few stays, where GPS was missing
+        if files:
+            self.con.register("probe", _by_bin(towers))
+            parts.append(_arrow(self.con, SAME_TOWER, [files]))
+            self.con.unregister("probe")
+        if not parts:
+            return {}
+        parts = [t.cast(parts[0].schema) for t in parts]
         table = pa.concat_tables(parts).sort_by("owner")
         owner = table["owner"].to_numpy()
         ints = {
@@ -444,16 +488,16 @@ def _identity(rel: str) -> str:
     )
 
 
-def _probe(
+def _stay_cells(
     routes: dict[int, list[RouteStay]],
     radius_dm: dict[int, int],
     *,
     keep: Callable[[RouteStay], bool] | None = None,
-) -> tuple[pa.Table, set[tuple[date, int, int]]]:
-    """One row per owner, stay (those ``keep`` keeps, numbered in their route), bin
-    and 500 m cell the stay's circle touches (with the stay's centre and times); and
-    the (day, tile) files to read."""
-    names = ("owner", "sid", "bin", "cx", "cy", "sx", "sy", "t0", "t1", "r2")
+) -> tuple[dict[str, Ints], set[tuple[date, int, int]]]:
+    """One row per owner, stay (those ``keep`` keeps, numbered in their route) and
+    500 m cell the stay's circle touches, with the stay's centre, times and squared
+    radius; and the (day, tile) files that hold what the circles cover."""
+    names = ("owner", "sid", "cx", "cy", "sx", "sy", "t0", "t1", "r2")
     cols: dict[str, list[int]] = {k: [] for k in names}
     cells: set[tuple[date, int, int]] = set()
     for owner, route in routes.items():
@@ -461,28 +505,36 @@ def _probe(
         for sid, s in enumerate(route):
             if keep is not None and not keep(s):
                 continue
-            bins = range(s.t_start // BIN_S, s.t_end // BIN_S + 1)
             x0, x1 = s.x_dm - search_dm, s.x_dm + search_dm
             y0, y1 = s.y_dm - search_dm, s.y_dm + search_dm
-            n = len(bins)
             for cx in range(x0 // COARSE_DM, x1 // COARSE_DM + 1):
                 for cy in range(y0 // COARSE_DM, y1 // COARSE_DM + 1):
-                    for k, v in (
-                        ("owner", owner),
-                        ("sid", sid),
-                        ("cx", cx),
-                        ("cy", cy),
-                        ("sx", s.x_dm),
-                        ("sy", s.y_dm),
-                        ("t0", s.t_start),
-                        ("t1", s.t_end),
-                        ("r2", search_dm * search_dm),
+                    for k, v in zip(
+                        names,
+                        (
+                            owner,
+                            sid,
+                            cx,
+                            cy,
+                            s.x_dm,
+                            s.y_dm,
+                            s.t_start,
+                            s.t_end,
+                            search_dm * search_dm,
+                        ),  # fmt: skip
+                        strict=True,
                     ):
-                        cols[k] += [v] * n
-                    cols["bin"] += list(bins)
-            d0, d1 = _day(bins[0] * BIN_S), _day(bins[-1] * BIN_S)
+                        cols[k].append(v)
+            d0, d1 = _day(s.t_start), _day(s.t_end)
             for day in (d0 + timedelta(days=k) for k in range((d1 - d0).days + 1)):
                 for tx in range(x0 // TILE_DM, x1 // TILE_DM + 1):
                     for ty in range(y0 // TILE_DM, y1 // TILE_DM + 1):
                         cells.add((day, tx, ty))
-    return pa.table({k: pa.array(v, pa.int64()) for k, v in cols.items()}), cells
+    return {k: np.array(v, dtype=np.int64) for k, v in cols.items()}, cells
+
+
+def _by_bin(stay_cells: dict[str, Ints]) -> pa.Table:
+    """:func:`_stay_cells` rows repeated for each 5-minute bin the stay spans (the
+    key the tiles' fixes are joined on)."""
+    rows, bins = spread(stay_cells["t0"] // BIN_S, stay_cells["t1"] // BIN_S)
+    return pa.table({"bin": bins, **{k: v[rows] for k, v in stay_cells.items()}})

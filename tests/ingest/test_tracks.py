@@ -19,6 +19,7 @@ from outbreak.ingest.retention import apply_retention
 from outbreak.ingest.tracks import DayTracks, build_tracks, day_ping_files, open_tracks
 from outbreak.privacy import Keys
 from outbreak.trace.engine import MovementReader
+from outbreak.trace.stays import detect_stays
 from tests.ingest.test_adapters import OTHER, PHONE, REF, T0, gps
 from tests.ingest.test_service import ops, store, write  # noqa: F401
 
@@ -59,6 +60,52 @@ def test_compaction_writes_a_person_ordered_copy_of_the_same_rows(
     rows = list(zip(*(table[c].to_pylist() for c in cols), strict=True))
     assert rows == sorted(rows) == _pings(store)  # every ping, by person then time
     assert build_tracks(store) == []  # current: nothing to rebuild
+
+
+def test_the_copy_carries_everyones_stays_as_a_route_finds_them(
+    ops: Access,
+    keys: Keys,
+    store: MovementStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Everyone's stays beside the copy are the stays :func:`detect_stays` finds in
+    each person's fixes — also when a person's rows straddle two read batches."""
+    for k, who in enumerate((PHONE, OTHER)):
+        _ingest(ops, keys, store, tmp_path, who, k)
+    monkeypatch.setattr(tracks_module, "BATCH", 7)  # cuts every person
+    compact(ops, store)
+    copy = _copy(store, DAY)
+    assert copy.stays is not None
+    stays = pq.read_table(copy.stays)
+    assert stays.schema == tracks_module.STAYS
+    rows = pq.read_table(copy.path)
+    expected = []
+    for person in sorted(set(rows["person_key"].to_pylist())):
+        mine = rows.filter(pa.compute.equal(rows["person_key"], person))
+        found = detect_stays(*(mine[c].to_numpy() for c in ("t", "x_dm", "y_dm")))
+        expected += [
+            (person, int(a), int(b), int(x), int(y))
+            for a, b, x, y in zip(
+                found.t_start, found.t_end, found.x_dm, found.y_dm, strict=True
+            )
+        ]
+    got = list(
+        zip(
+            *(
+                stays[c].to_pylist()
+                for c in ("person_key", "t_start", "t_end", "x_dm", "y_dm")
+            ),
+            strict=True,
+        )
+    )
+    assert len(expected) == 2 and got == expected  # one still phone, one stay each
+    # a copy written before stays were kept is built again, with them
+    manifest = copy.path.parent / tracks_module.MANIFEST
+    old = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({"file": old["file"], "covers": old["covers"]}))
+    assert _copy(store, DAY).stays is None
+    assert build_tracks(store) == [DAY] and _copy(store, DAY).stays is not None
 
 
 def test_a_day_ingested_since_is_read_from_the_tiles_until_compacted(
@@ -132,9 +179,10 @@ def test_a_dead_build_or_a_missing_file_never_serves_wrong_rows(
     assert build_tracks(store) == [DAY]
     assert not leftover.exists()
     assert json.loads(manifest.read_text())["covers"] == live
-    assert [p.name for p in copy.path.parent.glob("*.parquet")] == [
-        json.loads(manifest.read_text())["file"]
-    ]
+    named = json.loads(manifest.read_text())
+    assert sorted(p.name for p in copy.path.parent.glob("*.parquet")) == sorted(
+        [named["file"], named["stays"]]
+    )
 
 
 def test_retention_drops_the_copy_with_the_pings(
