@@ -128,4 +128,6 @@ def everyone_stays(  # pragma: no cover - compiled; tested against detect_stays
             ox[k], oy[k], on[k] = round(cx), round(cy), m
             k += 1
         a = e
-    return op[:k], o0[:k], o1[:k], ox[:k], oy[:k], on[:k]
+    # copies: views would keep the whole input-sized buffers alive
+    return (op[:k].copy(), o0[:k].copy(), o1[:k].copy(), ox[:k].copy(), oy[:k].copy(),
+            on[:k].copy())  # fmt: skip

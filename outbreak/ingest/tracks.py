@@ -30,7 +30,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -142,27 +141,26 @@ def _write_stays(tracks: Path, out: Path) -> None:
     each batch's people split over the cores."""
     found: list[tuple[Ints, ...]] = []
     carry = [np.empty(0, np.int64)] * 4
-    con = duckdb.connect()
-    try:
-        reader = con.sql(
-            "SELECT person_key, t::BIGINT, x_dm::BIGINT, y_dm::BIGINT "
-            "FROM read_parquet(?) WHERE source = 'gps'",
-            params=[str(tracks)],
-        ).to_arrow_reader(BATCH)
-        for batch in itertools.chain(reader, [None]):
-            cols = carry
-            if batch is not None:
-                new = [batch.column(i).to_numpy() for i in range(4)]
-                cols = [np.concatenate([c, n]) for c, n in zip(carry, new, strict=True)]
-            if not len(cols[0]):
-                continue
-            # the last person may go on in the next batch: keep them for it
-            cut = len(cols[0]) if batch is None else _run_start(cols[0], -1)
-            carry = [c[cut:] for c in cols]
-            if cut:
-                found += split_map(partial(_stays_of, [c[:cut] for c in cols]), cut)
-    finally:
-        con.close()
+    # no pre-buffering: it reads every row group's columns ahead (the whole file)
+    copy = pq.ParquetFile(tracks, read_dictionary=["source"], pre_buffer=False)
+    batches = copy.iter_batches(batch_size=BATCH, columns=list(COLUMNS))
+    for batch in itertools.chain(batches, [None]):
+        cols = carry
+        if batch is not None:
+            source = batch.column("source")
+            gps = np.asarray(source.indices) == source.dictionary.index("gps").as_py()
+            new = [
+                batch.column(c).to_numpy()[gps].astype(np.int64)
+                for c in ("person_key", "t", "x_dm", "y_dm")
+            ]
+            cols = [np.concatenate([c, n]) for c, n in zip(carry, new, strict=True)]
+        if not len(cols[0]):
+            continue
+        # the last person may go on in the next batch: keep them for it
+        cut = len(cols[0]) if batch is None else _run_start(cols[0], -1)
+        carry = [c[cut:] for c in cols]
+        if cut:
+            found += split_map(partial(_stays_of, [c[:cut] for c in cols]), cut)
     pq.write_table(
         pa.table(
             {
