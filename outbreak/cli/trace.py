@@ -16,6 +16,7 @@ from outbreak.cli.context import CliState, console
 from outbreak.errors import InvalidInput
 from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
+from outbreak.trace.contacts import ContactRule
 from outbreak.trace.network import day_graph, network
 from outbreak.trace.service import TraceContext, load_context
 from outbreak.trace.window import kst_local
@@ -42,21 +43,30 @@ def trace() -> None:
 
 @trace.command("open")
 @click.argument("case_id", type=int)
+@click.option(
+    "--passers-by",
+    is_flag=True,
+    help="Also find people who passed the case without stopping (a market, a "
+    "march): reads every GPS fix near the case's stays, slower.",
+)
 @USER
 @pass_state
-def open_cmd(state: CliState, case_id: int, user: str) -> None:
+def open_cmd(state: CliState, case_id: int, passers_by: bool, user: str) -> None:
     """Open an investigation of CASE_ID."""
     with state.session() as session:
         i = inv.open_investigation(
             _access(session, user, f"investigation of case {case_id}"),
             state.keys,
             case_id,
+            rule=ContactRule(passers_by=passers_by),
         )
         console.print(
             f"Investigation {i.id} of case {case_id}: "
             f"{i.window_start.astimezone(KST):%Y-%m-%d %H:%M} → "
             f"{i.window_end.astimezone(KST):%Y-%m-%d %H:%M} KST (from {i.window_basis})"
         )
+        if passers_by:
+            console.print("People passing by are looked for too.")
 
 
 @trace.command("list")

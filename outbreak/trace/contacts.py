@@ -3,12 +3,14 @@
 Three ways to be a contact, each a rule with its parameters in :class:`ContactRule`:
 
 * **co-location** — another person's GPS fixes put them at the index case's stay for
-  a cumulative ``min_minutes`` (default 15). GPS fixes are tens of metres off, and a
-  phone's error persists over a stay, so the test is on the person's *centroid* during
-  the stay: within ``distance_m`` (the epidemiological distance, default 20 m for GPS)
-  plus ``gps_margin_m`` (the error of two phones' fixes, calibrated on the synthetic
-  city: see ``docs/trace.md``). Base stations cannot resolve metres: sharing the index
-  case's tower in the same 5-minute bins makes a low-risk "nearby" contact only.
+  a cumulative ``min_minutes`` (default 15): read from everyone's stays (people who
+  dwelt there), or from every fix with ``passers_by``. GPS fixes are tens of metres
+  off, and a phone's error persists over a stay, so the test is on the person's
+  *centroid* during the stay: within ``distance_m`` (the epidemiological distance,
+  default 20 m for GPS) plus ``gps_margin_m`` (the error of two phones' fixes,
+  calibrated on the synthetic city: see ``docs/trace.md``). Base stations cannot
+  resolve metres: sharing the index case's tower in the same 5-minute bins makes a
+  low-risk "nearby" contact only.
 * **venue visit** — a check-in or card payment at a place of the route, overlapping
   the stay widened by ``venue_buffer_min``. Some venue kinds (clubs, karaoke, churches,
   call centres: Korea's 2020 clusters) count any overlap.
@@ -60,6 +62,9 @@ class ContactRule:
     )
     search_m: float = 0  # how far around a stay fixes are read; 0: max(150, reach)
     max_gap_min: float = 15  # a longer gap in someone's fixes ends their presence
+    # also people who never stayed put near the case (a market, a march): every fix
+    # near a stay is read instead of everyone's stays — slower
+    passers_by: bool = False
 
     def __post_init__(self) -> None:
         if self.search_m == 0:

@@ -136,13 +136,10 @@ class MovementReader:
 
     Opening a connection and listing a table's files cost ~15 ms each: per read
     they were half of a one-case query. Not shared across threads.
-    ``stays_index=False`` finds who was near a stay from every fix, also on days
-    with everyone's stays (see :meth:`presences_many`).
     """
 
-    def __init__(self, store: MovementStore, *, stays_index: bool = True) -> None:
+    def __init__(self, store: MovementStore) -> None:
         self.store = store
-        self.stays_index = stays_index  # False: scan every fix near a stay
         self.con = duckdb.connect()
         self.con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
         self._files: dict[str, list[Path]] = {}
@@ -344,7 +341,11 @@ class MovementReader:
 
     @_relisted
     def presences_many(
-        self, routes: dict[int, list[RouteStay]], *, search_m: float | dict[int, float]
+        self,
+        routes: dict[int, list[RouteStay]],
+        *,
+        search_m: float | dict[int, float],
+        every_fix: bool = False,
     ) -> dict[int, Presences]:
         """For many routes at once, keyed by owner: who else was at each stay,
         aggregated per (stay, person) where the data lies.
@@ -355,8 +356,8 @@ class MovementReader:
         the 5-minute bins it overlaps. On a day ingested since (no current copy):
         every fix within ``search_m``, scanned. The two agree on whoever stays put
         (tested); a person only passing by, never still for a stay's dwell time, is
-        seen by the scan alone. Base stations (for the stays the towers placed):
-        the same tower in the same bins, scanned.
+        seen by the scan alone (``every_fix`` scans every day). Base stations (for
+        the stays the towers placed): the same tower in the same bins, scanned.
         """
         radius = (
             {o: search_m[o] for o in routes}
@@ -371,7 +372,7 @@ class MovementReader:
             if day in by_day and day not in self._tracks:
                 self._tracks[day] = open_tracks(self.store, day, by_day[day])
             copy = self._tracks.get(day)
-            if self.stays_index and copy is not None and copy.stays is not None:
+            if not every_fix and copy is not None and copy.stays is not None:
                 indexed[day] = str(copy.stays)
         parts = []
         if indexed:

@@ -245,10 +245,19 @@ def trace_contacts_many(
     checked and audited on its own, and everyone's neighbours are read in one scan."""
     plans = {i: _plan(access, i) for i in dict.fromkeys(inv_ids)}
     reader = MovementReader(ctx.store)
-    near = reader.presences_many(
-        {i: p.stays for i, p in plans.items() if p.spans is not None},
-        search_m={i: p.rule.search_m for i, p in plans.items()},
-    )
+    near: dict[int, Presences] = {}
+    for every_fix in (False, True):  # one read for each way of finding people
+        routes = {
+            i: p.stays
+            for i, p in plans.items()
+            if p.spans is not None and p.rule.passers_by is every_fix
+        }
+        if routes:
+            near |= reader.presences_many(
+                routes,
+                search_m={i: plans[i].rule.search_m for i in routes},
+                every_fix=every_fix,
+            )
     out = {}
     for i, p in plans.items():
         visits = PlaceVisits.empty()
@@ -331,7 +340,9 @@ def trace_contacts_of_contacts(
             lo, hi = spans.get(c.id, (start, span[1]))
             spans[c.id] = (min(lo, start), max(hi, span[1]))
     rule = contact_rule(inv)
-    presences = reader.presences_many(routes, search_m=rule.search_m)
+    presences = reader.presences_many(
+        routes, search_m=rule.search_m, every_fix=rule.passers_by
+    )
     listed = {c.key64 for c in degree1} | all_keys(access, inv)
     best: dict[tuple[int, ExposureKind], tuple[Contact, int]] = {}
     for c in first:

@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from outbreak.auth import Principal
+from outbreak.store.tables.trace import InvestigationRow
 from outbreak.synth.city import phone_of
 from outbreak.testing import test_settings
+from outbreak.trace import service as inv
 from outbreak.types import Role
 from outbreak.web import create_app
 from tests.trace.conftest import City
@@ -156,8 +158,9 @@ def test_investigation_over_http(api: TestClient) -> None:
 
 def test_bad_input_names_the_field(api: TestClient) -> None:
     kim = login(api, "kim")
+    case_id = _case(api, kim)
     i = api.post(
-        "/api/v1/investigations", headers=kim, json={"case_id": _case(api, kim)}
+        "/api/v1/investigations", headers=kim, json={"case_id": case_id}
     ).json()["id"]
     bad = api.post(
         f"/api/v1/investigations/{i}/requests",
@@ -171,6 +174,12 @@ def test_bad_input_names_the_field(api: TestClient) -> None:
         json={"source": "gps", "reason": "why"},
     )
     assert_problem(short, 422, "invalid_input", "reason")
+    vague = api.post(
+        "/api/v1/investigations",
+        headers=kim,
+        json={"case_id": case_id, "passers_by": "sometimes"},
+    )
+    assert_problem(vague, 422, "invalid_input", "passers_by")
     stranger = api.post(
         f"/api/v1/investigations/{i}/requests",
         headers=kim,
@@ -182,6 +191,8 @@ def test_bad_input_names_the_field(api: TestClient) -> None:
     spec = api.get("/openapi.json").json()
     assert "/api/v1/investigations/{inv_id}/route.geojson" in spec["paths"]
     assert "/api/v1/investigations/{inv_id}/contacts-of-contacts" in spec["paths"]
+    rule = spec["components"]["schemas"]["InvestigationCreate"]["properties"]
+    assert "passers_by" in rule and "distance_m" in rule
 
 
 def _csrf(html: str) -> str:
@@ -295,9 +306,15 @@ def test_open_request_and_note_from_the_dashboard(api: TestClient) -> None:
     csrf = _csrf(listing)
     bad = api.post("/investigations", data={"csrf": csrf, "case_id": "9999"})
     assert bad.status_code == 200 and "Not done: check the case number" in bad.text
-    r = api.post("/investigations", data={"csrf": csrf, "case_id": str(case_id)})
+    assert "Also people passing by" in listing
+    r = api.post(
+        "/investigations",
+        data={"csrf": csrf, "case_id": str(case_id), "passers_by": "1"},
+    )
     assert r.status_code == 200 and "Investigation opened." in r.text
     i = int(re.search(r"/investigations/(\d+)\?", str(r.url)).group(1))  # type: ignore[union-attr]
+    with api.app.state.sessions() as s:  # type: ignore[attr-defined]
+        assert inv.contact_rule(s.get(InvestigationRow, i)).passers_by
     again = api.post(
         "/investigations?lang=ko", data={"csrf": csrf, "case_id": str(case_id)}
     )

@@ -92,8 +92,9 @@ def test_trace_commands(city: City, tmp_path: Path) -> None:
         session.commit()
         case_id = case.id
     engine.dispose()
-    opened = run("trace", "open", str(case_id), "--user", "kim")
+    opened = run("trace", "open", str(case_id), "--passers-by", "--user", "kim")
     assert "Investigation 1" in opened.output and "from sample" in opened.output
+    assert "People passing by are looked for too." in opened.output
     listed = run("trace", "list", "--user", "kim")
     assert "open" in listed.output and str(case_id) in listed.output
     added = run("trace", "identify", "1", "card", "4111111111111111", "--user", "kim")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from outbreak.privacy import key64
+from outbreak.audit import Access
+from outbreak.ingest import MovementStore, compact, ingest_file
+from outbreak.privacy import Keys, key64
 from outbreak.synth.city import phone_of
 from outbreak.trace.contacts import (
     GPS,
@@ -16,11 +20,16 @@ from outbreak.trace.contacts import (
     presences,
 )
 from outbreak.trace.engine import MovementReader
+from outbreak.trace.places import Places
 from outbreak.trace.route import Track, Visits, build_route
 from outbreak.trace.service import TraceContext
 from outbreak.trace.window import kst_midnight
 from outbreak.types import IdentifierKind
+from tests.ingest.test_adapters import OTHER, PHONE, REF, T0, gps
+from tests.ingest.test_service import ops, store, write  # noqa: F401
 from tests.trace.conftest import DAY, City
+
+__all__ = ["ops", "store"]
 
 
 def _everyone(reader: MovementReader) -> Candidates:
@@ -38,7 +47,7 @@ def _everyone(reader: MovementReader) -> Candidates:
 def test_presences_in_duckdb_match_the_numpy_reference(
     city: City, ctx: TraceContext
 ) -> None:
-    reader = MovementReader(city.store, stays_index=False)  # every fix
+    reader = MovementReader(city.store)
     t0 = int(kst_midnight(DAY).timestamp())
     window = (t0, t0 + 2 * 86_400)
     routes = {}
@@ -69,7 +78,7 @@ def test_presences_in_duckdb_match_the_numpy_reference(
     assert all("telecom" in s.sources for s in routes[101])
     kinds = ["telecom" in s.sources for s in routes[102]]
     assert not kinds[0] and any(kinds)  # numbered after GPS stays
-    many = reader.presences_many(routes, search_m=150)
+    many = reader.presences_many(routes, search_m=150, every_fix=True)
     assert (many[101].source == TELECOM).any()
     everyone = _everyone(reader)
     for pid, route in routes.items():
@@ -93,7 +102,7 @@ def test_presences_in_duckdb_match_the_numpy_reference(
 
         assert len(ref.person) > 0
         assert rows(got) == rows(ref)
-    one = reader.presences(routes[1], search_m=150)
+    one = reader.presences_many({1: routes[1]}, search_m=150, every_fix=True)[1]
     assert sorted(one.person.tolist()) == sorted(many[1].person.tolist())
 
 
@@ -104,8 +113,7 @@ def test_everyones_stays_find_the_contacts_every_fix_finds(
     stays, not from every fix: the people it finds at a stay are, with few
     exceptions, those the full scan finds, seen as long (give or take the edge
     bins) at nearly the same place, and so are the close contacts."""
-    index = MovementReader(city.store)
-    scan = MovementReader(city.store, stays_index=False)
+    index = scan = MovementReader(city.store)
     t0 = int(kst_midnight(DAY).timestamp())
     window = (t0, t0 + 2 * 86_400)
     routes, keys = {}, {}
@@ -121,7 +129,7 @@ def test_everyones_stays_find_the_contacts_every_fix_finds(
     assert index._tracks and all(c and c.stays for c in index._tracks.values())
     seen, contacts = {}, {}
     for name, reader in (("index", index), ("scan", scan)):
-        near = reader.presences_many(routes, search_m=150)
+        near = reader.presences_many(routes, search_m=150, every_fix=name == "scan")
         seen[name] = {
             (pid, k, who): (n, x, y)
             for pid, p in near.items()
@@ -152,3 +160,52 @@ def test_everyones_stays_find_the_contacts_every_fix_finds(
     same = contacts["index"] & contacts["scan"]
     assert len(same) > 100
     assert len(same) >= 0.9 * len(contacts["index"] | contacts["scan"])
+
+
+def test_a_passer_by_is_seen_only_reading_every_fix(
+    ops: Access, keys: Keys, store: MovementStore, tmp_path: Path
+) -> None:
+    """The case sits an hour at one spot; another phone walks past it three times
+    (a fix 5 m away each time, 20 minutes apart) and is never still anywhere. It
+    has no stay, so everyone's stays do not see it; every fix does, for 3 bins."""
+    near_lat = 37.5665 + 0.00005  # ~5.5 m north of the case
+    case = [gps(T0 + 300 * i) for i in range(13)]
+    walker = [
+        gps(T0 + 300 * i, lat=near_lat, device=OTHER)
+        if i % 4 == 1
+        else gps(T0 + 300 * i, lon=126.978 + 0.01 * (i % 4 + 1), device=OTHER)
+        for i in range(13)
+    ]
+    for name, rows in (("case", case), ("walker", walker)):
+        ingest_file(
+            ops, keys, store, "gps", write(tmp_path, f"{name}.parquet", rows), REF
+        )
+    compact(ops, store)
+    reader = MovementReader(store)
+    window = (T0 - 3600, T0 + 86_400)
+    me, them = (
+        key64(keys.pseudonymiser.person_key(p, IdentifierKind.PHONE))
+        for p in (PHONE, OTHER)
+    )
+    route = build_route(
+        gps=reader.own_pings([me], window)[0],
+        telecom=Track.empty(),
+        visits=Visits.empty(),
+        places=Places.empty(),
+    )
+    assert len(route) == 1
+    stays = reader.presences_many({1: route}, search_m=150).get(1, Presences.empty())
+    fixes = reader.presences_many({1: route}, search_m=150, every_fix=True)[1]
+    assert them not in stays.person.tolist()
+    seen = dict(zip(fixes.person.tolist(), fixes.bins.tolist(), strict=True))
+    assert seen[them] == 3
+    found = find_contacts(
+        route,
+        index={me},
+        presences=fixes,
+        visits=PlaceVisits.empty(),
+        household=set(),
+        window=window,
+        places=Places.empty(),
+    )
+    assert [c.person for c in found] == [them]  # 15 minutes within 20 m

@@ -20,6 +20,7 @@ from outbreak.synth.city import phone_of
 from outbreak.synth.truth import Truth
 from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
+from outbreak.trace.contacts import ContactRule
 from outbreak.trace.network import network
 from outbreak.trace.score import CityScorer
 from outbreak.trace.service import TraceContext
@@ -229,10 +230,14 @@ def test_bulk_contacts_equal_one_by_one(
     case_of: Callable[..., int],
     session: Session,
 ) -> None:
+    """…also when one of them reads every fix (``passers_by``) and the others
+    everyone's stays: two reads in one bulk run, each answer its own."""
     kim = people["kim"]
     ids = []
     for pid in (1, 5, 9):
-        i = inv.open_investigation(kim, ctx.keys, case_of(kim, pid))
+        rule = ContactRule(passers_by=pid == 5)
+        i = inv.open_investigation(kim, ctx.keys, case_of(kim, pid), rule=rule)
+        assert inv.contact_rule(i).passers_by is (pid == 5)  # kept with it
         approved(
             people, i.id, DataSource.GPS, DataSource.CHECKINS, DataSource.PLACE_DEVICES
         )

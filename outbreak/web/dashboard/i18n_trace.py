@@ -32,6 +32,8 @@ TRACE_STRINGS: dict[str, dict[str, str]] = {
     "inv_open_title": {"ko": "역학조사 개시", "en": "Open an investigation"},
     "inv_open_case": {"ko": "확진자 번호", "en": "Case number"},
     "inv_open_submit": {"ko": "개시", "en": "Open"},
+    "inv_open_passers_by": {"ko": "지나간 사람도 찾기 (시장·집회 등, 느림)",
+                            "en": "Also people passing by (a market, a march; slower)"},
     "inv_open_hint": {"ko": "조사 기간은 질병관리청 기준으로 정해집니다 (증상 발현 "
                             "또는 검체 채취 2일 전부터 격리까지).",
                       "en": "The window follows KDCA's rule (from 2 days before "

@@ -33,6 +33,7 @@ from outbreak.geo.metric import seoul_gu
 from outbreak.store.tables import RouteStayRow
 from outbreak.trace import investigate as run
 from outbreak.trace import service as inv
+from outbreak.trace.contacts import ContactRule
 from outbreak.trace.network import network
 from outbreak.trace.service import CONTACT_SOURCES
 from outbreak.trace.window import Window, kst_local
@@ -310,6 +311,7 @@ def open_form(
     settings: SettingsDep,
     csrf: Annotated[str, Form()],
     case_id: Annotated[str, Form()] = "",
+    passers_by: Annotated[str, Form()] = "",
 ) -> Response:
     """Open an investigation of a confirmed case, then go to its page."""
     keys = request.app.state.keys
@@ -317,7 +319,8 @@ def open_form(
     def open_one(access: Access) -> str:
         if not case_id.strip().isdigit():
             raise InvalidInput("case_id: a case number", field="case_id")
-        opened = inv.open_investigation(access, keys, int(case_id))
+        rule = ContactRule(passers_by=bool(passers_by))
+        opened = inv.open_investigation(access, keys, int(case_id), rule=rule)
         return f"/investigations/{opened.id}?done=opened"
 
     return _act(

@@ -30,6 +30,12 @@ class InvestigationCreate(Strict):
     venue_min_minutes: dict[str, float] | None = Field(
         None, description='Minutes per venue kind, e.g. {"bar_club": 0}.'
     )
+    passers_by: bool | None = Field(
+        None,
+        description="Also people who never stayed put near the case (a market, a "
+        "march): every GPS fix near a stay is read instead of everyone's stays; "
+        "slower.",
+    )
 
 
 class InvestigationIds(Strict):
