@@ -25,6 +25,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from outbreak.arrays import spread
@@ -394,8 +395,9 @@ class MovementReader:
             self.con.unregister("probe")
         if not parts:
             return {}
-        parts = [t.cast(parts[0].schema) for t in parts]
-        table = pa.concat_tables(parts).sort_by("owner")
+        table = _per_stay_person(
+            pa.concat_tables([t.cast(parts[0].schema) for t in parts])
+        )
         owner = table["owner"].to_numpy()
         ints = {
             c: table[c].to_numpy().astype(np.int64)
@@ -480,6 +482,37 @@ class MovementReader:
             mine = every_visit.only(rows)
             out[owner] = mine.only(~np.isin(mine.person, exclude.get(owner, [])))
         return out
+
+
+def _per_stay_person(table: pa.Table) -> pa.Table:
+    """One row per (owner, stay, person, source), by owner: a stay across midnight
+    whose days were read two ways (one from everyone's stays, one fix by fix) comes
+    in two parts — their bins add up, their centres weigh by bins."""
+    key = ["owner", "sid", "person_key", "gps"]
+    bins = pc.cast(table["bins"], pa.float64())
+    table = table.append_column("xb", pc.multiply(table["x"], bins)).append_column(
+        "yb", pc.multiply(table["y"], bins)
+    )
+    merged = table.group_by(key).aggregate(
+        [
+            ("xb", "sum"),
+            ("yb", "sum"),
+            ("bins", "sum"),
+            ("first", "min"),
+            ("last", "max"),
+        ]  # fmt: skip
+    )
+    total = pc.cast(merged["bins_sum"], pa.float64())
+    return pa.table(
+        {
+            **{k: merged[k] for k in key},
+            "x": pc.divide(merged["xb_sum"], total),
+            "y": pc.divide(merged["yb_sum"], total),
+            "bins": merged["bins_sum"],
+            "first": merged["first_min"],
+            "last": merged["last_max"],
+        }
+    ).sort_by("owner")
 
 
 def _identity(rel: str) -> str:

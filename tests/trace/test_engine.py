@@ -209,3 +209,40 @@ def test_a_passer_by_is_seen_only_reading_every_fix(
         places=Places.empty(),
     )
     assert [c.person for c in found] == [them]  # 15 minutes within 20 m
+
+
+def test_a_stay_across_midnight_read_two_ways_is_one_presence(
+    ops: Access, keys: Keys, store: MovementStore, tmp_path: Path
+) -> None:
+    """Two phones together from 23:00 to 01:00; the first day compacted (read from
+    everyone's stays), the second ingested since (read fix by fix): one presence
+    for the night, its bins from both days."""
+    night = int(kst_midnight(DAY).timestamp()) + 23 * 3600
+    for who in (PHONE, OTHER):
+        rows = [gps(night + 300 * i, device=who) for i in range(25)]
+        path = write(tmp_path, f"{who}.parquet", rows)
+        ingest_file(ops, keys, store, "gps", path, REF)
+    compact(ops, store)
+    late = write(
+        tmp_path, "late.parquet", [gps(night + 7 * 3600, device="01099990000")]
+    )
+    ingest_file(ops, keys, store, "gps", late, REF)  # the second day is stale now
+    reader = MovementReader(store)
+    me, them = (
+        key64(keys.pseudonymiser.person_key(p, IdentifierKind.PHONE))
+        for p in (PHONE, OTHER)
+    )
+    window = (night - 3600, night + 3 * 3600)
+    route = build_route(
+        gps=reader.own_pings([me], window)[0],
+        telecom=Track.empty(),
+        visits=Visits.empty(),
+        places=Places.empty(),
+    )
+    assert len(route) == 1
+    got = reader.presences_many({1: route}, search_m=150)[1]
+    days = reader._tracks
+    assert sum(c is not None and c.stays is not None for c in days.values()) == 1
+    mine = np.flatnonzero(got.person == them)
+    assert len(mine) == 1  # one row, not one per day
+    assert abs(int(got.bins[mine[0]]) - 25) <= 1
