@@ -21,7 +21,7 @@ from outbreak.trace.contacts import (
 )
 from outbreak.trace.engine import MovementReader
 from outbreak.trace.places import Places
-from outbreak.trace.route import Track, Visits, build_route
+from outbreak.trace.route import RouteStay, Track, Visits, build_route
 from outbreak.trace.service import TraceContext
 from outbreak.trace.window import kst_midnight
 from outbreak.types import IdentifierKind
@@ -162,6 +162,29 @@ def test_everyones_stays_find_the_contacts_every_fix_finds(
     assert len(same) >= 0.9 * len(contacts["index"] | contacts["scan"])
 
 
+def _phones(keys: Keys) -> tuple[int, int]:
+    """The keys of the two test phones, PHONE and OTHER."""
+    me, them = (
+        key64(keys.pseudonymiser.person_key(p, IdentifierKind.PHONE))
+        for p in (PHONE, OTHER)
+    )
+    return me, them
+
+
+def _gps_route(
+    reader: MovementReader, key: int, window: tuple[int, int]
+) -> list[RouteStay]:
+    """One phone's route from its GPS alone, which must be one stay."""
+    route = build_route(
+        gps=reader.own_pings([key], window)[0],
+        telecom=Track.empty(),
+        visits=Visits.empty(),
+        places=Places.empty(),
+    )
+    assert len(route) == 1
+    return route
+
+
 def test_a_passer_by_is_seen_only_reading_every_fix(
     ops: Access, keys: Keys, store: MovementStore, tmp_path: Path
 ) -> None:
@@ -183,17 +206,8 @@ def test_a_passer_by_is_seen_only_reading_every_fix(
     compact(ops, store)
     reader = MovementReader(store)
     window = (T0 - 3600, T0 + 86_400)
-    me, them = (
-        key64(keys.pseudonymiser.person_key(p, IdentifierKind.PHONE))
-        for p in (PHONE, OTHER)
-    )
-    route = build_route(
-        gps=reader.own_pings([me], window)[0],
-        telecom=Track.empty(),
-        visits=Visits.empty(),
-        places=Places.empty(),
-    )
-    assert len(route) == 1
+    me, them = _phones(keys)
+    route = _gps_route(reader, me, window)
     stays = reader.presences_many({1: route}, search_m=150).get(1, Presences.empty())
     fixes = reader.presences_many({1: route}, search_m=150, every_fix=True)[1]
     assert them not in stays.person.tolist()
@@ -228,18 +242,9 @@ def test_a_stay_across_midnight_read_two_ways_is_one_presence(
     )
     ingest_file(ops, keys, store, "gps", late, REF)  # the second day is stale now
     reader = MovementReader(store)
-    me, them = (
-        key64(keys.pseudonymiser.person_key(p, IdentifierKind.PHONE))
-        for p in (PHONE, OTHER)
-    )
+    me, them = _phones(keys)
     window = (night - 3600, night + 3 * 3600)
-    route = build_route(
-        gps=reader.own_pings([me], window)[0],
-        telecom=Track.empty(),
-        visits=Visits.empty(),
-        places=Places.empty(),
-    )
-    assert len(route) == 1
+    route = _gps_route(reader, me, window)
     got = reader.presences_many({1: route}, search_m=150)[1]
     days = reader._tracks
     assert sum(c is not None and c.stays is not None for c in days.values()) == 1
