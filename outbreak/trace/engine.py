@@ -190,9 +190,7 @@ class MovementReader:
         for day in _days(window):
             if day not in by_day:
                 continue
-            if day not in self._tracks:
-                self._tracks[day] = open_tracks(self.store, day, by_day[day])
-            copy = self._tracks[day]
+            copy = self._day_copy(day)
             if copy is None:
                 tiled.append(day)
                 continue
@@ -226,6 +224,14 @@ class MovementReader:
                 Track(*(c[mine & ~gps] for c in xyz)),
             )
         return out
+
+    def _day_copy(self, day: date) -> DayTracks | None:
+        """The day's person-ordered copy (with everyone's stays) if it is current
+        for the day's live ping files, opened once; else None."""
+        if day not in self._tracks:
+            live = self.day_files().get(day)
+            self._tracks[day] = open_tracks(self.store, day, live) if live else None
+        return self._tracks[day]
 
     def day_files(self) -> dict[date, list[str]]:
         """Each day's live ping files, listed once."""
@@ -354,11 +360,12 @@ class MovementReader:
         GPS, on a day with everyone's stays (built with its person-ordered copy,
         :mod:`outbreak.ingest.tracks`): the people who *dwelt* within ``search_m``
         of a stay while it lasted — each such stay of theirs counts its centre for
-        the 5-minute bins it overlaps. On a day ingested since (no current copy):
-        every fix within ``search_m``, scanned. The two agree on whoever stays put
-        (tested); a person only passing by, never still for a stay's dwell time, is
-        seen by the scan alone (``every_fix`` scans every day). Base stations (for
-        the stays the towers placed): the same tower in the same bins, scanned.
+        its share of its fixes in the overlap. On a day ingested since (no current
+        copy): every fix within ``search_m``, scanned. The two agree on whoever
+        stays put (tested); a person only passing by, never still for a stay's
+        dwell time, is seen by the scan alone (``every_fix`` scans every day). Base
+        stations (for the stays the towers placed): the same tower in the same
+        bins, scanned.
         """
         radius = (
             {o: search_m[o] for o in routes}
@@ -367,12 +374,9 @@ class MovementReader:
         )
         radius_dm = {o: int(r * 10) for o, r in radius.items()}
         near, cells = _stay_cells(routes, radius_dm)
-        by_day = self.day_files()
         indexed = {}
         for day in sorted({c[0] for c in cells}):
-            if day in by_day and day not in self._tracks:
-                self._tracks[day] = open_tracks(self.store, day, by_day[day])
-            copy = self._tracks.get(day)
+            copy = self._day_copy(day)
             if not every_fix and copy is not None and copy.stays is not None:
                 indexed[day] = str(copy.stays)
         parts = []
