@@ -42,6 +42,12 @@ class StayRule:
                     f"{name} must be positive, got {getattr(self, name)}", field=name
                 )
 
+    @property
+    def kernel_args(self) -> tuple[float, int, int]:
+        """(radius in decimetres, dwell and gap in seconds), as the kernels take
+        them after the fixes."""
+        return self.radius_m * 10, int(self.dwell_min * 60), int(self.max_gap_min * 60)
+
 
 @kernel
 def stay_runs(  # pragma: no cover - compiled; tested through its callers

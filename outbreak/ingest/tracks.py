@@ -179,15 +179,7 @@ def _stays_of(cols: list[Ints], part: slice) -> tuple[Ints, ...]:
     a = _run_start(keys, part.start)
     b = len(keys) if part.stop >= len(keys) else _run_start(keys, part.stop)
     person, t, x, y = (c[a:b] for c in cols)
-    return everyone_stays(
-        person,
-        t,
-        x,
-        y,
-        DWELL.radius_m * 10,
-        int(DWELL.dwell_min * 60),
-        int(DWELL.max_gap_min * 60),
-    )
+    return everyone_stays(person, t, x, y, *DWELL.kernel_args)
 
 
 def _run_start(person: Ints, i: int) -> int:

@@ -44,14 +44,7 @@ def detect_stays(
     t, x, y = (np.ascontiguousarray(a, dtype=np.int64) for a in (t, x_dm, y_dm))
     if len(t) > 1 and (np.diff(t) < 0).any():
         raise InvalidInput("pings must be sorted by time", field="t")
-    runs = stay_runs(
-        t,
-        x,
-        y,
-        rule.radius_m * 10,
-        int(rule.dwell_min * 60),
-        int(rule.max_gap_min * 60),
-    )
+    runs = stay_runs(t, x, y, *rule.kernel_args)
     rows = []
     for first, last, _ in runs:
         cx, cy, n, spread = run_centre(
