@@ -65,6 +65,18 @@ PRESENCE = pa.schema(
         pa.field("n", pa.int32()),
     ]
 )
+# Everyone's stays of a day, beside its person-ordered copy (``tracks``): who dwelt
+# where and when, as a route finds one person's stays (adjacent ones not merged).
+STAYS = pa.schema(
+    [
+        pa.field("person_key", KEY),
+        pa.field("t_start", pa.int64()),
+        pa.field("t_end", pa.int64()),
+        pa.field("x_dm", pa.int32()),
+        pa.field("y_dm", pa.int32()),
+        pa.field("n", pa.int32()),  # fixes in the stay
+    ]
+)
 REJECTS = pa.schema(
     [
         pa.field("line", pa.int64()),  # 1-based row number in the source file

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from outbreak.files import write_atomic
-from outbreak.ingest.schema import KEY
+from outbreak.ingest.schema import STAYS
 from outbreak.ingest.store import MovementStore, spilling
 from outbreak.jit import split_map
 from outbreak.staypoints import StayRule, everyone_stays
@@ -47,19 +47,7 @@ ROW_GROUP = 16_384  # ~100 people's day at 5-minute fixes: one person, one read
 BATCH = 1 << 22  # fixes a stay-finding pass holds at once
 COLUMNS = ("person_key", "t", "x_dm", "y_dm", "source")
 Ints = NDArray[np.int64]
-# everyone's stays, as a route finds one person's (adjacent ones not merged): who
-# dwelt where and when, without the fixes
-DWELL = StayRule()
-STAYS = pa.schema(
-    [
-        pa.field("person_key", KEY),
-        pa.field("t_start", pa.int64()),
-        pa.field("t_end", pa.int64()),
-        pa.field("x_dm", pa.int32()),
-        pa.field("y_dm", pa.int32()),
-        pa.field("n", pa.int32()),  # fixes in the stay
-    ]
-)
+DWELL = StayRule()  # everyone's stays are found as a route finds one person's
 
 
 def day_ping_files(
