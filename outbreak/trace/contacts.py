@@ -20,10 +20,10 @@ Three ways to be a contact, each a rule with its parameters in :class:`ContactRu
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,6 +39,7 @@ GPS, TELECOM = 0, 1
 RISKS = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH)  # in rising order
 RISK_ORDER = {r: i for i, r in enumerate(RISKS)}
 LOW, MEDIUM, HIGH = range(3)
+C = TypeVar("C", "Presences", "PlaceVisits")
 HIGH_RISK_KINDS = MappingProxyType(
     {"bar_club": 0.0, "karaoke": 0.0, "church": 0.0, "call_centre": 0.0}
 )
@@ -135,23 +136,14 @@ class Presences:
 
     @classmethod
     def concat(cls, parts: list[Presences]) -> Presences:
-        if not parts:
-            return cls.empty()
-        return cls(
-            *(
-                np.concatenate([getattr(p, f) for p in parts])
-                for f in (
-                    "stay",
-                    "person",
-                    "x_dm",
-                    "y_dm",
-                    "bins",
-                    "first",
-                    "last",
-                    "source",
-                )
-            )
-        )
+        return _concat(cls, parts) if parts else cls.empty()
+
+
+def _concat(cls: type[C], parts: list[C]) -> C:
+    """Column-wise concatenation of a dataclass of equal-length arrays."""
+    return cls(
+        *(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls))
+    )
 
 
 def presences(route: list[RouteStay], c: Candidates, *, search_m: float) -> Presences:
@@ -220,14 +212,7 @@ class PlaceVisits:
 
     @classmethod
     def concat(cls, parts: list[PlaceVisits]) -> PlaceVisits:
-        if not parts:
-            return cls.empty()
-        return cls(
-            *(
-                np.concatenate([getattr(p, f) for p in parts])
-                for f in ("person", "place_id", "t", "source")
-            )
-        )
+        return _concat(cls, parts) if parts else cls.empty()
 
     def only(self, keep: NDArray[np.bool_] | Ints) -> PlaceVisits:
         """The visits ``keep`` selects (a mask or positions)."""
